@@ -1,0 +1,48 @@
+"""How figures are written for people: one place, so page, PDF and CSV agree."""
+
+from __future__ import annotations
+
+import math
+
+from .model import STATUSES
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """54 -> '54%'; 1.23 score -> '+1.2'; 1234 count -> '1,234'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if unit == "percent":
+        return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
+    if unit == "score":
+        return f"{value:+.2f}" if abs(value * 10 - round(value * 10)) > 1e-9 else f"{value:+.1f}"
+    if unit == "points":
+        return f"{value:.1f}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "scaled_score":
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    if unit == "cva":
+        return f"{value:.1f}"
+    return f"{value:g}"
+
+
+def format_change(change: float | None, unit: str) -> str:
+    """A change between years: '+3 points', '−0.4'."""
+    if change is None or (isinstance(change, float) and math.isnan(change)):
+        return ""
+    if unit == "percent":
+        sign = "+" if change > 0 else ("−" if change < 0 else "±")
+        amount = abs(change)
+        amount_text = f"{amount:.0f}" if float(amount).is_integer() else f"{amount:.1f}"
+        word = "point" if amount == 1 else "points"
+        return f"{sign}{amount_text} {word}"
+    text = f"{change:+.1f}"
+    return text.replace("-", "−")
+
+
+def status_label(status: str) -> str:
+    return STATUSES.get(status, STATUSES["missing"]).label
+
+
+def status_explanation(status: str) -> str:
+    return STATUSES.get(status, STATUSES["missing"]).explanation

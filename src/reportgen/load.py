@@ -1,0 +1,442 @@
+"""Stage 1: read the data folder into a Dataset.
+
+Every CSV below the data folder is recognised by its header, not its name, so
+files can be dropped in as they come (see ``classify``). Each reader turns its
+rows into the one model of ``model.py``. Problems are collected and raised
+together, each naming file, row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, InputErrors, at
+from .model import (
+    CODES,
+    ENGLAND,
+    Dataset,
+    Inspection,
+    LocalAuthority,
+    School,
+    SurveyAnswer,
+    empty_observations,
+    observations,
+)
+from .registry import Registry
+
+# A tidy file is recognised when its header holds all of these columns.
+TIDY_KINDS: dict[str, set[str]] = {
+    "schools": {"urn", "name", "la_code"},
+    "results": {"urn", "year", "measure", "value"},
+    "benchmarks": {"area", "year", "measure", "value"},
+    "las": {"la_code", "name"},
+    "inspections": {"urn", "date", "overall"},
+    "surveys": {"urn", "year", "respondents", "question", "responses", "pct_agree"},
+}
+DFE_LA_CODES = {"LEA", "LA Name", "REGION", "REGION NAME"}
+
+MAX_FILE_BYTES = 2 * 1024**3  # refuse absurd files before reading them into memory
+PHASES = {"primary", "secondary", "middle", "all-through", "special", "nursery", "16 plus"}
+OFSTED_WORDS = {
+    "outstanding": 1,
+    "good": 2,
+    "satisfactory": 3,
+    "requires improvement": 3,
+    "inadequate": 4,
+    "serious weaknesses": 4,
+    "special measures": 4,
+}
+
+
+def read_header(path: Path) -> list[str]:
+    text = _decode(path.read_bytes()[:65536], path)
+    first = text.splitlines()[0] if text else ""
+    return [h.strip() for h in next(csv.reader([first]), [])]
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 as Excel saves it."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: cannot read the text (not UTF-8 or Windows-1252)") from exc
+
+
+def classify(path: Path) -> str | None:
+    """The kind of a CSV file from its header, or None when unknown."""
+    header = set(read_header(path))
+    if DFE_LA_CODES <= header:
+        return "dfe_la_codes"
+    for kind, needed in TIDY_KINDS.items():
+        if needed <= header:
+            return kind
+    return None
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV as strings, exactly as written (no NA guessing: 'NA' is a DfE code)."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024**3} GB")
+    text = _decode(path.read_bytes(), path)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False
+        )
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    frame.columns = [c.strip() for c in frame.columns]
+    return frame
+
+
+def parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Vectorised cell parsing: (value, status, bad) for a column of strings.
+
+    Numbers may carry "%", thousands commas and spaces; codes keep their
+    status (SUPP, NA, c, x, ...). ``bad`` marks cells that are neither.
+    """
+    text = raw.fillna("").astype(str).str.strip()
+    status = text.map(CODES)
+    long_codes = text.str.upper().map({k: v for k, v in CODES.items() if len(k) > 1})
+    status = status.fillna(long_codes)
+    cleaned = text.str.removesuffix("%").str.replace(",", "", regex=False).str.strip()
+    number = pd.to_numeric(cleaned.where(status.isna()), errors="coerce")
+    number = number.where(np.isfinite(number))
+    bad = status.isna() & number.isna()
+    status = status.fillna("ok").where(~bad, "missing")
+    return number.astype(float), status.astype(object), bad
+
+
+def _required_text(frame: pd.DataFrame, column: str, path: Path, problems: list[str]) -> pd.Series:
+    values = frame[column].astype(str).str.strip()
+    for idx in values.index[values == ""][:20]:
+        problems.append(f"{at(path, idx + 2, column)}: a value is required here")
+    return values
+
+
+def _years(frame: pd.DataFrame, path: Path, problems: list[str]) -> pd.Series:
+    raw = frame["year"].astype(str).str.strip()
+    # Accept "2011" and the academic form "2010/11" (the summer year is kept).
+    academic = raw.str.extract(r"^(\d{4})\s*/\s*(\d{2}|\d{4})$")
+    year = pd.to_numeric(raw, errors="coerce")
+    year = year.fillna(pd.to_numeric(academic[0], errors="coerce") + 1)
+    bad = year.isna() | (year < 1990) | (year > 2100)
+    for idx in bad[bad].index[:20]:
+        problems.append(
+            f"{at(path, idx + 2, 'year')}: expected a year such as 2011 or 2010/11, "
+            f"found {raw[idx]!r}"
+        )
+    return year.fillna(0).astype(int)
+
+
+def _figures_columns(
+    frame: pd.DataFrame, path: Path, problems: list[str], measures: set[str]
+) -> pd.DataFrame:
+    """Common reading of results and benchmarks: value, CI, cohort, measure."""
+    out = pd.DataFrame(index=frame.index)
+    out["year"] = _years(frame, path, problems)
+    out["measure"] = _required_text(frame, "measure", path, problems)
+    unknown = ~out["measure"].isin(measures) & (out["measure"] != "")
+    for idx in unknown[unknown].index[:20]:
+        name = out["measure"][idx]
+        hint = _closest(name, measures)
+        problems.append(
+            f"{at(path, idx + 2, 'measure')}: unknown measure {name!r}"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+        )
+    out["group"] = (
+        frame["group"].astype(str).str.strip().replace("", "all") if "group" in frame else "all"
+    )
+    value, status, bad = parse_figures(frame["value"])
+    for idx in bad[bad].index[:20]:
+        problems.append(
+            f"{at(path, idx + 2, 'value')}: expected a number or a DfE code "
+            f"(SUPP, NE, NA, ...), found {frame['value'][idx]!r}"
+        )
+    out["value"] = value
+    out["status"] = status
+    for column in ("cohort", "lower", "upper"):
+        if column in frame:
+            v, s, b = parse_figures(frame[column])
+            b = b | ((s != "ok") & (s != "missing") & (column == "cohort"))
+            for idx in b[b].index[:20]:
+                problems.append(
+                    f"{at(path, idx + 2, column)}: expected a number, found {frame[column][idx]!r}"
+                )
+            out[column] = v
+        else:
+            out[column] = np.nan
+    bad_cohort = out["cohort"] < 0
+    for idx in bad_cohort[bad_cohort].index[:20]:
+        problems.append(f"{at(path, idx + 2, 'cohort')}: a cohort cannot be negative")
+    if "source" in frame:
+        given = frame["source"].astype(str).str.strip()
+    else:
+        given = pd.Series("", index=frame.index)
+    rows = pd.Series([f"{path.name}:{i + 2}" for i in frame.index], index=frame.index)
+    out["source"] = rows.where(given == "", rows + " (" + given + ")")
+    return out
+
+
+def _closest(name: str, choices: set[str] | list[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name, list(choices), n=1)
+    return found[0] if found else None
+
+
+def read_results(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
+    frame = read_table(path)
+    out = _figures_columns(frame, path, problems, set(registry.measures))
+    out["area"] = _required_text(frame, "urn", path, problems)
+    out["area_type"] = "school"
+    out["statistic"] = "value"
+    out["computed"] = False
+    return out
+
+
+def read_benchmarks(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
+    frame = read_table(path)
+    out = _figures_columns(frame, path, problems, set(registry.measures))
+    area = _required_text(frame, "area", path, problems)
+    is_england = area.str.lower().isin(["england", "e", ENGLAND.lower()])
+    out["area"] = area.where(~is_england, ENGLAND)
+    out["area_type"] = np.where(is_england, "england", "la")
+    stat = (
+        frame["statistic"].astype(str).str.strip().str.lower().replace("", "average")
+        if "statistic" in frame
+        else pd.Series("average", index=frame.index)
+    )
+    stat = stat.replace({"mean": "average"})
+    for idx in stat.index[~stat.isin(["average", "median"])][:20]:
+        problems.append(
+            f"{at(path, idx + 2, 'statistic')}: expected 'average' or 'median', "
+            f"found {stat[idx]!r}"
+        )
+    out["statistic"] = stat
+    out["computed"] = False
+    return out
+
+
+def _optional(row: dict, key: str) -> str:
+    return str(row.get(key, "") or "").strip()
+
+
+def read_schools(path: Path, registry: Registry, problems: list[str], ds: Dataset) -> list[dict]:
+    """Schools, and any context columns (pupils_on_roll, pct_fsm, ...) as figures."""
+    frame = read_table(path)
+    context = [c for c in frame.columns if c in registry.measures]
+    figure_rows: list[dict] = []
+    for idx, row in frame.iterrows():
+        line = idx + 2
+        urn = _optional(row, "urn")
+        if not re.fullmatch(r"\d{5,7}", urn):
+            problems.append(f"{at(path, line, 'urn')}: a URN is 5 to 7 digits, found {urn!r}")
+            continue
+        if urn in ds.schools:
+            problems.append(
+                f"{at(path, line, 'urn')}: URN {urn} is listed twice "
+                f"(also in {ds.schools[urn].source})"
+            )
+            continue
+        phase = _optional(row, "phase").lower() or "primary"
+        if phase not in PHASES:
+            problems.append(
+                f"{at(path, line, 'phase')}: expected one of {sorted(PHASES)}, found {phase!r}"
+            )
+        status = _optional(row, "status").lower() or "open"
+        if status not in ("open", "closed"):
+            problems.append(f"{at(path, line, 'status')}: expected open or closed")
+        name = _optional(row, "name")
+        if not name:
+            problems.append(f"{at(path, line, 'name')}: a school needs a name")
+        la_code = _optional(row, "la_code")
+        ds.schools[urn] = School(
+            urn=urn,
+            name=name,
+            la_code=la_code,
+            phase=phase,
+            school_type=_optional(row, "school_type"),
+            age_range=_optional(row, "age_range"),
+            address=_optional(row, "address"),
+            town=_optional(row, "town"),
+            postcode=_optional(row, "postcode"),
+            website=_optional(row, "website"),
+            status=status,
+            special=_optional(row, "school_type").lower().startswith("special") or phase == "special",
+            aliases=[a.strip() for a in _optional(row, "aliases").split("|") if a.strip()],
+            predecessor_urn=_optional(row, "predecessor_urn"),
+            source=f"{path.name}:{line}",
+            placeholder_urn=_optional(row, "urn_note").lower().startswith("placeholder"),
+        )
+        inspected = _optional(row, "ofsted_last_inspected")
+        if inspected:
+            ds.inspections.append(Inspection(urn, inspected, None, None, f"{path.name}:{line}"))
+        year_text = _optional(row, "context_year")
+        for column in context:
+            text = _optional(row, column)
+            if not text:
+                continue
+            if not year_text.isdigit():
+                problems.append(
+                    f"{at(path, line, 'context_year')}: give the year the context "
+                    f"figures ({column}, ...) describe"
+                )
+                break
+            figure_rows.append(
+                {"area": urn, "year": int(year_text), "measure": column, "value": text,
+                 "source": f"{path.name}:{line}"}
+            )
+    return figure_rows
+
+
+def read_las(path: Path, kind: str, problems: list[str], ds: Dataset) -> None:
+    frame = read_table(path)
+    code_col, name_col, region_col = (
+        ("LEA", "LA Name", "REGION NAME") if kind == "dfe_la_codes" else ("la_code", "name", "region")
+    )
+    for idx, row in frame.iterrows():
+        code = _optional(row, code_col)
+        if not code:
+            problems.append(f"{at(path, idx + 2, code_col)}: an LA needs a code")
+            continue
+        ds.las.setdefault(
+            code, LocalAuthority(code, _optional(row, name_col), _optional(row, region_col))
+        )
+
+
+def read_inspections(path: Path, problems: list[str], ds: Dataset) -> None:
+    frame = read_table(path)
+    for idx, row in frame.iterrows():
+        line = idx + 2
+        date = _optional(row, "date")
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
+            problems.append(
+                f"{at(path, line, 'date')}: expected a date as YYYY-MM-DD (or YYYY), found {date!r}"
+            )
+            continue
+        grades = []
+        for column in ("overall", "behaviour"):
+            text = _optional(row, column).lower()
+            if not text:
+                grades.append(None)
+            elif text in OFSTED_WORDS:
+                grades.append(OFSTED_WORDS[text])
+            elif text in {"1", "2", "3", "4"}:
+                grades.append(int(text))
+            else:
+                problems.append(
+                    f"{at(path, line, column)}: expected a grade 1-4 or a word such as "
+                    f"'Good', found {text!r}"
+                )
+                grades.append(None)
+        ds.inspections.append(
+            Inspection(_optional(row, "urn"), date, grades[0], grades[1], f"{path.name}:{line}")
+        )
+
+
+def read_surveys(path: Path, problems: list[str], ds: Dataset) -> None:
+    frame = read_table(path)
+    responses, _, bad_r = parse_figures(frame["responses"])
+    agree, _, bad_a = parse_figures(frame["pct_agree"])
+    for idx, row in frame.iterrows():
+        line = idx + 2
+        who = _optional(row, "respondents").lower()
+        if who not in ("parents", "pupils"):
+            problems.append(f"{at(path, line, 'respondents')}: expected parents or pupils")
+            continue
+        if bad_r[idx] or bad_a[idx] or np.isnan(responses[idx]):
+            problems.append(f"{at(path, line, 'responses')}: expected numbers of responses and %")
+            continue
+        ds.surveys.append(
+            SurveyAnswer(
+                urn=_optional(row, "urn"),
+                year=int(_optional(row, "year")),
+                respondents=who,
+                question=_optional(row, "question"),
+                responses=int(responses[idx]),
+                pct_agree=float(agree[idx]),
+                source=f"{path.name}:{line}",
+            )
+        )
+
+
+def csv_files(data_dir: Path) -> list[Path]:
+    return sorted(p for p in data_dir.rglob("*") if p.suffix.lower() == ".csv" and p.is_file())
+
+
+def load(data_dir: Path, registry: Registry) -> Dataset:
+    """Read every recognised CSV below ``data_dir`` into one Dataset."""
+    if not data_dir.is_dir():
+        raise InputError(f"{data_dir}: the data folder does not exist")
+    ds = Dataset({}, {}, empty_observations(), [], [])
+    problems: list[str] = []
+    frames: list[pd.DataFrame] = []
+    school_figures: list[dict] = []
+
+    for path in csv_files(data_dir):
+        kind = classify(path)
+        rel = path.relative_to(data_dir)
+        if kind is None:
+            ds.warnings.append(f"{rel}: not a file reportgen knows (header not recognised); skipped")
+            continue
+        ds.files.append(f"{rel} ({kind})")
+        if kind == "results":
+            frames.append(read_results(path, registry, problems))
+        elif kind == "benchmarks":
+            frames.append(read_benchmarks(path, registry, problems))
+        elif kind == "schools":
+            school_figures += read_schools(path, registry, problems, ds)
+        elif kind in ("las", "dfe_la_codes"):
+            read_las(path, kind, problems, ds)
+        elif kind == "inspections":
+            read_inspections(path, problems, ds)
+        elif kind == "surveys":
+            read_surveys(path, problems, ds)
+    if school_figures:
+        frame = pd.DataFrame(school_figures)
+        value, status, _ = parse_figures(frame["value"])
+        frame["value"], frame["status"] = value, status
+        frame["area_type"] = "school"
+        frames.append(frame)
+    if frames:
+        ds.observations = observations(pd.concat(frames, ignore_index=True).to_dict("list"))
+    _check_references(ds, problems)
+    if problems:
+        raise InputErrors(problems)
+    return ds
+
+
+def _check_references(ds: Dataset, problems: list[str]) -> None:
+    """Every figure and inspection must belong to a known school or LA."""
+    obs = ds.observations
+    schools = obs[obs["area_type"] == "school"]
+    unknown = sorted(set(schools["area"]) - set(ds.schools))
+    for urn in unknown[:20]:
+        source = schools.loc[schools["area"] == urn, "source"].iloc[0]
+        hint = _closest(urn, list(ds.schools))
+        problems.append(
+            f"{source}: unknown school URN {urn!r} (no row in a schools file)"
+            + (f"; did you mean {hint}?" if hint else "")
+        )
+    for school in ds.schools.values():
+        if school.la_code and school.la_code not in ds.las:
+            ds.las[school.la_code] = LocalAuthority(school.la_code, f"LA {school.la_code}")
+            ds.warnings.append(
+                f"{school.source}: LA code {school.la_code} has no name in an LA file"
+            )
+    for insp in ds.inspections:
+        if insp.urn not in ds.schools:
+            problems.append(f"{insp.source}: unknown school URN {insp.urn!r}")
+
+
+# Re-exported for the DfE readers, which build the same frames.
+__all__ = ["load", "classify", "parse_figures", "read_table", "observations"]

@@ -1,0 +1,192 @@
+"""Stage 3: computed measures. Pure functions over observation frames.
+
+Nothing here reads files or keeps state: each function takes frames (and the
+registry where it needs definitions) and returns a new frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .model import ENGLAND, OBSERVATION_COLUMNS
+from .registry import Registry
+
+KEY = ["area_type", "area", "year", "measure", "statistic"]
+
+
+def suppress_small_groups(obs: pd.DataFrame, min_pupils: int, partitions: list[list[str]]) -> pd.DataFrame:
+    """Apply the small-group rule to school figures.
+
+    A figure about fewer than ``min_pupils`` pupils is suppressed. Then, in each
+    partition of the cohort (e.g. disadvantaged / other), when some members are
+    suppressed and exactly one is still published, that one is suppressed too:
+    with the whole cohort's figure it would give the hidden one away.
+    """
+    out = obs.copy()
+    school = out["area_type"] == "school"
+    small = school & (out["cohort"] < min_pupils) & (out["status"] == "ok")
+    out.loc[small, ["value", "lower", "upper"]] = np.nan
+    out.loc[small, "status"] = "suppressed"
+
+    for members in partitions:
+        part = out[school & out["group"].isin(members)]
+        if part.empty:
+            continue
+        hidden = part["status"] == "suppressed"
+        shown = part["status"] == "ok"
+        counts = pd.DataFrame({"hidden": hidden, "shown": shown}).groupby(
+            [part["area"], part["year"], part["measure"]]
+        ).transform("sum")
+        # Where exactly one member stays published beside a suppressed one,
+        # that member would reveal the other by subtraction.
+        reveal = shown & (counts["hidden"] >= 1) & (counts["shown"] == 1)
+        idx = part.index[reveal]
+        out.loc[idx, ["value", "lower", "upper"]] = np.nan
+        out.loc[idx, "status"] = "suppressed"
+    return out
+
+
+def weighted_benchmarks(
+    obs: pd.DataFrame, schools_la: pd.Series, registry: Registry, level: str, min_cover: int
+) -> pd.DataFrame:
+    """LA (``level='la'``) or England figures worked out from school figures.
+
+    Percentages and scores are averaged weighted by each school's cohort (the
+    eligible pupils); counts are summed. Only figures the data does not already
+    give are returned, all marked ``computed``. Suppressed figures cannot be
+    included; ``cohort`` of the result is the pupils that were.
+
+    A figure is computed only when it covers at least ``min_cover`` schools (LA)
+    or LAs (England): a handful of case-study schools is not their LA, and one
+    LA's schools are not England.
+    """
+    school = obs[(obs["area_type"] == "school") & (obs["status"] == "ok")].copy()
+    if school.empty:
+        return obs.iloc[0:0]
+    school["__la"] = school["area"].map(schools_la)
+    school["area"] = (
+        school["area"].map(schools_la) if level == "la" else pd.Series(ENGLAND, index=school.index)
+    )
+    school = school[school["area"].notna() & (school["area"] != "")]
+    units = {m.id: m.unit for m in registry.measures.values()}
+    school["unit"] = school["measure"].map(units)
+    school["la"] = school["__la"] if "__la" in school else school["area"]
+    weight = school["cohort"].where(school["cohort"] > 0)
+    school["w"] = weight
+    school["wv"] = school["value"] * weight
+    keys = ["area", "year", "measure", "group"]
+    grouped = school.groupby(keys, sort=True)
+    agg = grouped.agg(
+        w=("w", "sum"),
+        wv=("wv", "sum"),
+        total=("value", "sum"),
+        mean=("value", "mean"),
+        n=("value", "size"),
+        las=("la", "nunique"),
+        unit=("unit", "first"),
+    ).reset_index()
+    agg = agg[(agg["n"] if level == "la" else agg["las"]) >= min_cover]
+    is_count = agg["unit"] == "count"
+    weighted = (agg["wv"] / agg["w"]).where(agg["w"] > 0)
+    agg["value"] = np.where(is_count, agg["total"], weighted.fillna(agg["mean"]))
+    agg["cohort"] = agg["w"].where(agg["w"] > 0)
+    agg["value"] = agg["value"].round(1)
+    agg["area_type"] = level
+    agg["statistic"] = "average"
+    agg["status"] = "ok"
+    agg["computed"] = True
+    agg["lower"] = np.nan
+    agg["upper"] = np.nan
+    agg["source"] = "computed from " + agg["n"].astype(str) + " schools' figures"
+
+    given = obs[obs["area_type"] == level]
+    if not given.empty:
+        have = pd.MultiIndex.from_frame(given[keys])
+        agg = agg[~pd.MultiIndex.from_frame(agg[keys]).isin(have)]
+    return agg[OBSERVATION_COLUMNS]
+
+
+def with_benchmarks(
+    obs: pd.DataFrame,
+    schools_la: pd.Series,
+    registry: Registry,
+    min_schools_for_la: int = 5,
+    min_las_for_england: int = 50,
+) -> pd.DataFrame:
+    """The observations plus computed LA and England figures where none are given."""
+    la = weighted_benchmarks(obs, schools_la, registry, "la", min_schools_for_la)
+    england = weighted_benchmarks(obs, schools_la, registry, "england", min_las_for_england)
+    return pd.concat([obs, la, england], ignore_index=True)
+
+
+def gaps(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Gap between each group and the group it is compared with, per area and year.
+
+    gap = group's figure − comparison group's figure, for measures marked
+    ``gaps: true``. A gap exists only when both figures are published; otherwise
+    it carries the status of the missing one (so a suppressed group stays
+    suppressed, never 0).
+    """
+    gap_measures = [m.id for m in registry.measures.values() if m.gaps]
+    pairs = {g.id: g.compare_with for g in registry.groups.values() if g.compare_with}
+    base = obs[
+        obs["measure"].isin(gap_measures)
+        & obs["group"].isin(set(pairs) | set(pairs.values()))
+        & (obs["statistic"] != "median")
+    ]
+    keys = ["area_type", "area", "year", "measure"]
+    rows = []
+    for group, other in pairs.items():
+        a = base[base["group"] == group]
+        b = base[base["group"] == other]
+        if a.empty or b.empty:
+            continue
+        merged = a.merge(b, on=keys, suffixes=("", "_other"))
+        value = merged["value"] - merged["value_other"]
+        status = np.where(
+            merged["status"] != "ok",
+            merged["status"],
+            np.where(merged["status_other"] != "ok", merged["status_other"], "ok"),
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    **{k: merged[k] for k in keys},
+                    "group": group,
+                    "compared_with": other,
+                    "value": value.where(status == "ok").round(1),
+                    "status": status,
+                    "group_value": merged["value"],
+                    "other_value": merged["value_other"],
+                    "computed": merged["computed"] | merged["computed_other"],
+                }
+            )
+        )
+    if not rows:
+        return pd.DataFrame(columns=[*keys, "group", "compared_with", "value", "status"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def significance(value: float, lower: float, upper: float, centre: float = 0.0) -> str:
+    """'above', 'below' or 'average': whether the interval lies wholly one side of the centre."""
+    if any(np.isnan(x) for x in (value, lower, upper)):
+        return ""
+    if lower > centre:
+        return "above"
+    if upper < centre:
+        return "below"
+    return "average"
+
+
+def trend(values: dict[int, float]) -> dict[str, float | int | None]:
+    """Change over the years held: since the previous year and since the first."""
+    years = sorted(y for y, v in values.items() if v is not None and not np.isnan(v))
+    if len(years) < 2:
+        return {"first_year": years[0] if years else None, "change": None, "last_change": None}
+    first, prev, last = years[0], years[-2], years[-1]
+    return {
+        "first_year": first,
+        "change": round(values[last] - values[first], 1),
+        "last_change": round(values[last] - values[prev], 1),
+    }

@@ -1,0 +1,261 @@
+"""The data model every input format is loaded into.
+
+One long table of *observations* holds every figure, whatever its source
+(a DfE performance-tables download or the project's tidy CSV) and whatever
+era its measure belongs to (levels-based results to 2015, scaled scores and
+progress scores from 2016). A row is one figure:
+
+    area_type  "school", "la" or "england"
+    area       URN, LA code, or "E92000001" for England
+    year       summer of the results (2017 = academic year 2016/17)
+    measure    an id from a measures registry (rules/measures-*.yml)
+    group      pupil group id (rules/groups.yml); "all" for the whole cohort
+    statistic  "value" for a school; "average" or "median" for a benchmark
+    value      the number, or NaN when there is none
+    status     why there is or is not a number (see STATUSES)
+    cohort     pupils the figure is about, where known
+    lower      95% confidence interval, where one exists
+    upper
+    computed   True when reportgen worked the figure out (e.g. an LA average)
+    source     file and row (or tidy-data key) the figure came from
+
+Keeping the status beside the value is what lets a suppressed figure stay
+suppressed all the way to the page, the PDF and the downloads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+ENGLAND = "E92000001"
+
+OBSERVATION_COLUMNS = [
+    "area_type",
+    "area",
+    "year",
+    "measure",
+    "group",
+    "statistic",
+    "value",
+    "status",
+    "cohort",
+    "lower",
+    "upper",
+    "computed",
+    "source",
+]
+
+
+@dataclass(frozen=True)
+class Status:
+    """What a figure's absence (or presence) means, in the reader's words."""
+
+    id: str
+    label: str  # short, shown in place of the number
+    explanation: str  # one sentence, shown on hover/in the key and methodology
+    has_value: bool = False
+
+
+STATUSES: dict[str, Status] = {
+    s.id: s
+    for s in [
+        Status("ok", "", "A published figure.", has_value=True),
+        Status(
+            "suppressed",
+            "Suppressed",
+            "Not published because the group is so small that pupils could be identified.",
+        ),
+        Status(
+            "not_applicable",
+            "Not applicable",
+            "The measure does not apply to this school or group.",
+        ),
+        Status("no_entries", "No pupils entered", "No pupils were entered for this measure."),
+        Status("not_published", "Not published", "DfE did not publish this figure."),
+        Status(
+            "low_coverage",
+            "Low coverage",
+            "Not published because too few pupils had the prior results the measure needs.",
+        ),
+        Status("new_school", "New school", "The school is too new to have results for this year."),
+        Status("missing", "No data", "No figure was supplied for this measure."),
+        Status("not_available", "Not available", "The source marks this figure as not available."),
+        Status(
+            "low_reliability",
+            "Low reliability",
+            "The source marks this figure as too unreliable to publish.",
+        ),
+        Status(
+            "rounds_to_zero",
+            "Under 0.5",
+            "The figure is more than zero but rounds to zero.",
+        ),
+        Status(
+            "not_calculated",
+            "Not calculated this year",
+            "This measure was not calculated in this year.",
+        ),
+    ]
+}
+
+# Codes as they appear in DfE performance tables and explore-education-statistics
+# files, mapped to a status. Matching ignores case only for the long codes: in EES
+# "c", "x", "z", "u" are lower case and mean something different from words.
+CODES: dict[str, str] = {
+    "SUPP": "suppressed",
+    "NA": "not_applicable",
+    "NE": "no_entries",
+    "NP": "not_published",
+    "LOWCOV": "low_coverage",
+    "NEW": "new_school",
+    "": "missing",
+    "c": "suppressed",
+    "x": "not_available",
+    "z": "not_applicable",
+    "u": "low_reliability",
+    "low": "rounds_to_zero",
+    ":": "not_available",
+}
+
+
+def parse_figure(raw: object) -> tuple[float, str]:
+    """Read one cell as (value, status).
+
+    Accepts numbers, "69%", " 12 ", "1,234" and every code in CODES. Anything
+    else raises ValueError so the loader can name the file, row and column.
+    """
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return math.nan, "missing"
+    if isinstance(raw, int | float):
+        return float(raw), "ok"
+    text = str(raw).strip()
+    if text in CODES:
+        return math.nan, CODES[text]
+    upper = text.upper()
+    if upper in CODES and len(upper) > 1:
+        return math.nan, CODES[upper]
+    number = text.removesuffix("%").replace(",", "").strip()
+    try:
+        value = float(number)
+    except ValueError:
+        raise ValueError(f"expected a number or a DfE code, found {text!r}") from None
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError(f"expected a number or a DfE code, found {text!r}")
+    return value, "ok"
+
+
+def empty_observations() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in OBSERVATION_COLUMNS})
+
+
+def _dtype(column: str) -> str:
+    if column in ("year",):
+        return "int64"
+    if column in ("value", "cohort", "lower", "upper"):
+        return "float64"
+    if column == "computed":
+        return "bool"
+    return "object"
+
+
+def observations(rows: list[dict]) -> pd.DataFrame:
+    """A frame with the observation columns and dtypes, from dict rows."""
+    if not rows:
+        return empty_observations()
+    frame = pd.DataFrame(rows)
+    for column in OBSERVATION_COLUMNS:
+        if column not in frame:
+            frame[column] = _default(column)
+    frame = frame[OBSERVATION_COLUMNS]
+    return frame.astype({c: _dtype(c) for c in OBSERVATION_COLUMNS})
+
+
+def _default(column: str) -> object:
+    return {
+        "group": "all",
+        "statistic": "value",
+        "status": "ok",
+        "computed": False,
+        "source": "",
+    }.get(column, math.nan)
+
+
+@dataclass
+class School:
+    urn: str
+    name: str
+    la_code: str
+    phase: str  # primary, secondary, special, all-through, ...
+    school_type: str = ""
+    age_range: str = ""
+    address: str = ""
+    town: str = ""
+    postcode: str = ""
+    website: str = ""
+    status: str = "open"  # open or closed
+    special: bool = False
+    aliases: list[str] = field(default_factory=list)
+    predecessor_urn: str = ""
+    source: str = ""
+    placeholder_urn: bool = False
+
+
+@dataclass
+class LocalAuthority:
+    code: str
+    name: str
+    region: str = ""
+
+
+@dataclass
+class Inspection:
+    urn: str
+    date: str  # ISO date, or a year when only the year is known
+    overall: int | None  # 1 outstanding .. 4 inadequate / special measures
+    behaviour: int | None = None
+    source: str = ""
+
+
+@dataclass
+class SurveyAnswer:
+    urn: str
+    year: int
+    respondents: str  # "parents" or "pupils"
+    question: str
+    responses: int
+    pct_agree: float
+    source: str = ""
+
+
+@dataclass
+class Dataset:
+    """Everything the loaders read, before any measure is computed."""
+
+    schools: dict[str, School]
+    las: dict[str, LocalAuthority]
+    observations: pd.DataFrame
+    inspections: list[Inspection]
+    surveys: list[SurveyAnswer]
+    warnings: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+OFSTED_GRADES = {1: "Outstanding", 2: "Good", 3: "Satisfactory", 4: "Inadequate"}
+# Since 2012 grade 3 is "Requires improvement"; the label follows the inspection date.
+OFSTED_GRADE_3_FROM_2012 = "Requires improvement"
+
+
+def ofsted_label(grade: int | None, date: str) -> str:
+    if grade is None:
+        return "Not yet inspected"
+    if grade == 3 and date[:4] >= "2012" and date[:7] >= "2012-09":
+        return OFSTED_GRADE_3_FROM_2012
+    return OFSTED_GRADES.get(grade, str(grade))
+
+
+def academic_year(year: int) -> str:
+    """2017 -> '2016/17'."""
+    return f"{year - 1}/{str(year)[-2:]}"

@@ -1,0 +1,248 @@
+"""The measures registries, pupil groups, categories and standards (YAML).
+
+Defaults ship in ``reportgen/rules``; a data folder may hold a ``rules/``
+folder whose files replace the default file of the same name, so an LA can
+correct a threshold or add a year without a new release of reportgen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+RULES = Path(__file__).parent / "rules"
+
+UNITS = {"percent", "count", "score", "points", "scaled_score", "cva"}
+
+
+@dataclass(frozen=True)
+class YearRange:
+    start: int | None = None
+    end: int | None = None
+
+    def __contains__(self, year: object) -> bool:
+        if not isinstance(year, int):
+            return False
+        return (self.start is None or year >= self.start) and (self.end is None or year <= self.end)
+
+    def text(self) -> str:
+        if self.start and self.end:
+            return str(self.start) if self.start == self.end else f"{self.start}–{self.end}"
+        if self.start:
+            return f"{self.start} on"
+        if self.end:
+            return f"to {self.end}"
+        return "all years"
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    name: str
+    category: str
+    phase: str
+    unit: str
+    era: str = ""
+    sentence: str = ""
+    higher_is_better: bool = True
+    headline: bool = False
+    gaps: bool = False
+    ci: bool = False
+    centre: float | None = None
+    dfe: str = ""
+    description: str = ""
+    source: str = ""
+    glossary: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+    compare_with: str = ""
+    explain: str = ""
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+    intro: str
+
+
+@dataclass(frozen=True)
+class Criteria:
+    years: YearRange
+    when: dict
+
+
+@dataclass(frozen=True)
+class Standard:
+    id: str
+    name: str
+    caught: str
+    clear: str
+    phase: str
+    years: YearRange
+    summary: str
+    source: str
+    criteria: tuple[Criteria, ...]
+    years_in_a_row: int = 1
+    not_assessed: dict = field(default_factory=dict)
+    indicators: tuple[dict, ...] = ()
+
+    def criteria_for(self, year: int) -> Criteria | None:
+        for c in self.criteria:
+            if year in c.years:
+                return c
+        return None
+
+
+@dataclass
+class Registry:
+    measures: dict[str, Measure]
+    groups: dict[str, Group]
+    categories: list[Category]
+    standards: list[Standard]
+    eras: list[dict]
+    partitions: list[list[str]] = field(default_factory=list)
+
+    def measures_in(self, category: str, phase: str) -> list[Measure]:
+        return [
+            m
+            for m in self.measures.values()
+            if m.category == category and m.phase in (phase, "any")
+        ]
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+
+
+def _years(spec: Any, where: str) -> YearRange:
+    if spec is None:
+        return YearRange()
+    if isinstance(spec, int):
+        return YearRange(spec, spec)
+    if isinstance(spec, dict) and set(spec) <= {"from", "to"}:
+        return YearRange(spec.get("from"), spec.get("to"))
+    raise InputError(f"{where}: years must be a year or {{from: YEAR, to: YEAR}}, found {spec!r}")
+
+
+def rule_files(data_dir: Path | None) -> dict[str, Path]:
+    """Default rule files, replaced by same-named files in <data>/rules/."""
+    files = {p.name: p for p in sorted(RULES.glob("*.yml"))}
+    if data_dir is not None and (data_dir / "rules").is_dir():
+        for p in sorted((data_dir / "rules").glob("*.yml")):
+            files[p.name] = p
+    return files
+
+
+def load_registry(data_dir: Path | None = None) -> Registry:
+    files = rule_files(data_dir)
+    measures: dict[str, Measure] = {}
+    eras: list[dict] = []
+    for name, path in files.items():
+        if not name.startswith("measures"):
+            continue
+        doc = _read_yaml(path)
+        era = doc.get("era", {})
+        if era:
+            eras.append({**era, "years": _years(era.get("years"), str(path))})
+        for mid, spec in (doc.get("measures") or {}).items():
+            measures[mid] = _measure(mid, spec, era.get("id", ""), path)
+    groups_doc = _read_yaml(files["groups.yml"])
+    groups = {
+        gid: Group(gid, spec["name"], spec.get("compare_with", ""), spec.get("explain", ""))
+        for gid, spec in groups_doc["groups"].items()
+    }
+    categories = [Category(**c) for c in _read_yaml(files["categories.yml"])["categories"]]
+    standards = [
+        _standard(spec, files["standards.yml"], measures)
+        for spec in _read_yaml(files["standards.yml"]).get("standards", [])
+    ]
+    partitions = [list(p) for p in groups_doc.get("partitions", [])]
+    return Registry(measures, groups, categories, standards, eras, partitions)
+
+
+def _measure(mid: str, spec: dict, era: str, path: Path) -> Measure:
+    where = f"{path}: measure {mid}"
+    for key in ("name", "category", "unit"):
+        if key not in spec:
+            raise InputError(f"{where}: missing '{key}'")
+    if spec["unit"] not in UNITS:
+        raise InputError(f"{where}: unit must be one of {sorted(UNITS)}, found {spec['unit']!r}")
+    known = set(Measure.__dataclass_fields__) - {"id", "era"}
+    unknown = set(spec) - known
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {sorted(unknown)}")
+    return Measure(id=mid, era=era, phase=spec.get("phase", "any"), **{
+        k: v for k, v in spec.items() if k != "phase"
+    })
+
+
+def _standard(spec: dict, path: Path, measures: dict[str, Measure]) -> Standard:
+    where = f"{path}: standard {spec.get('id', '?')}"
+    criteria = tuple(
+        Criteria(_years(c.get("years"), where), c["when"]) for c in spec.get("criteria", [])
+    )
+    for c in criteria:
+        for cond in iter_conditions(c.when):
+            if cond["measure"] not in measures:
+                raise InputError(f"{where}: unknown measure {cond['measure']!r}")
+    return Standard(
+        id=spec["id"],
+        name=spec["name"],
+        caught=spec["caught"],
+        clear=spec["clear"],
+        phase=spec["phase"],
+        years=_years(spec.get("years"), where),
+        summary=" ".join(spec.get("summary", "").split()),
+        source=spec.get("source", ""),
+        criteria=criteria,
+        years_in_a_row=int(spec.get("years_in_a_row", 1)),
+        not_assessed=spec.get("not_assessed", {}),
+        indicators=tuple(spec.get("indicators", [])),
+    )
+
+
+def iter_conditions(node: dict):
+    """Every leaf condition of an all/any tree."""
+    if "all" in node or "any" in node:
+        for child in node.get("all", node.get("any", [])):
+            yield from iter_conditions(child)
+    else:
+        yield node
+
+
+def load_site_config(content_dir: Path) -> dict:
+    path = content_dir / "site.yml"
+    config = {
+        "title": "School Report Cards",
+        "publisher": "",
+        "base_url": "/",
+        "language": "en-GB",
+        "branding": {"primary": "#1d4f91", "accent": "#ffdd00", "logo": ""},
+        "latest_year": None,
+        "suppression": {"min_pupils": 6, "min_survey_responses": 10},
+        "benchmarks": {"min_schools_for_la": 5, "min_las_for_england": 50},
+    }
+    if path.exists():
+        user = _read_yaml(path)
+        for key, value in user.items():
+            if isinstance(value, dict) and isinstance(config.get(key), dict):
+                config[key] = {**config[key], **value}
+            else:
+                config[key] = value
+    return config
