@@ -167,8 +167,11 @@ def observations(rows: list[dict]) -> pd.DataFrame:
         return empty_observations()
     frame = pd.DataFrame(rows)
     for column in OBSERVATION_COLUMNS:
+        default = _default(column)
         if column not in frame:
-            frame[column] = _default(column)
+            frame[column] = default
+        elif not (isinstance(default, float) and math.isnan(default)):
+            frame[column] = frame[column].fillna(default)
     frame = frame[OBSERVATION_COLUMNS]
     return frame.astype({c: _dtype(c) for c in OBSERVATION_COLUMNS})
 

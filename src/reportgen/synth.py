@@ -349,3 +349,16 @@ def generate(out: Path, las: list[tuple[str, str, str]], n_primary: int, n_secon
 def sample(out: Path) -> dict[str, int]:
     """The repository's sample: one fictional LA, 40 primaries and 10 secondaries, 2007-2011."""
     return generate(out, [SAMPLE_LA], 40, 10, LEVELS_YEARS)
+
+
+def national_las() -> list[tuple[str, str, str]]:
+    """Every LA code, name and region DfE lists (reference/la_codes.csv)."""
+    path = Path(__file__).parent / "reference" / "la_codes.csv"
+    with path.open(encoding="utf-8-sig") as fh:
+        return [(r["LEA"], r["LA Name"], r["REGION NAME"]) for r in csv.DictReader(fh)]
+
+
+def national(out: Path, seed: int = 2011) -> dict[str, int]:
+    """About 16,800 primaries and 3,400 secondaries over every LA, five years."""
+    las = national_las()
+    return generate(out, las, 16800 // len(las), 3400 // len(las), LEVELS_YEARS, seed, plant=False)

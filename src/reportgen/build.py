@@ -1,0 +1,195 @@
+"""The pipeline, one named step after another:
+
+    load → validate → compute → page models → render HTML → downloads → publish
+
+The site is written to a temporary folder beside the output folder and moved
+into place only when everything succeeded, so a failed build leaves the last
+good site untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import downloads, measures, pages, render_html, standards
+from .content import Content, check_links, load_content
+from .errors import InputErrors
+from .load import load
+from .model import STATUSES, Dataset, academic_year
+from .registry import Registry, load_registry, load_site_config
+
+KEY = ["area_type", "area", "year", "measure", "group", "statistic"]
+
+
+@dataclass
+class Paths:
+    data: Path
+    content: Path
+    templates: Path
+    out: Path
+
+
+@dataclass
+class BuildResult:
+    pages: int = 0
+    files: int = 0
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    out: Path | None = None
+
+
+def read_inputs(paths: Paths) -> tuple[Registry, Dataset, Content]:
+    """Load and validate everything; raise InputErrors listing every problem."""
+    registry = load_registry(paths.data)
+    site = load_site_config(paths.content)
+    dataset = load(paths.data, registry)
+    content = load_content(paths.content, site)
+    problems = check_links(content, set(dataset.schools), set(dataset.las))
+    if problems:
+        raise InputErrors(problems)
+    return registry, dataset, content
+
+
+def drop_duplicates(obs: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
+    """The same figure given twice: the later file wins, with a warning naming both."""
+    dup = obs.duplicated(KEY, keep="last")
+    if dup.any():
+        later = obs[obs.duplicated(KEY, keep="first")]
+        for (_, first), (_, second) in list(
+            zip(obs[dup].iterrows(), later.iterrows(), strict=False)
+        )[:10]:
+            warnings.append(
+                f"{first['source']} and {second['source']} both give {first['measure']} "
+                f"({first['group']}) for {first['area']} in {academic_year(int(first['year']))}; "
+                "using the second"
+            )
+        if dup.sum() > 10:
+            warnings.append(f"... and {dup.sum() - 10} more figures given twice")
+    return obs[~dup]
+
+
+def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Report:
+    site = content.site
+    obs = drop_duplicates(dataset.observations, dataset.warnings)
+    obs = measures.suppress_small_groups(obs, site["suppression"]["min_pupils"], registry.partitions)
+    schools_la = pd.Series({urn: s.la_code for urn, s in dataset.schools.items()}, dtype=object)
+    obs = measures.with_benchmarks(
+        obs, schools_la, registry,
+        site["benchmarks"]["min_schools_for_la"], site["benchmarks"]["min_las_for_england"],
+    )
+    gaps = measures.gaps(obs, registry)
+    placements = standards.place_schools(obs, dataset.schools, registry)
+    return pages.Report(dataset, registry, content, obs, gaps, placements)
+
+
+def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
+    """Every HTML page: (template, path, page model)."""
+    ds, content = report.dataset, report.content
+    out: list[tuple[str, str, dict]] = []
+    schools = sorted(ds.schools.values(), key=lambda s: s.name)
+    las = sorted((la for la in ds.las.values() if any(s.la_code == la.code for s in schools)),
+                 key=lambda la: la.name)
+    for school in schools:
+        page = pages.school_page(report, school)
+        page["what"] = f"school {school.urn} ({school.source})"
+        out.append(("school.html", page["path"], page))
+    for la in las:
+        page = pages.la_page(report, la.code)
+        page["what"] = f"LA {la.code}"
+        out.append(("la.html", page["path"], page))
+    la_codes = {la.code for la in las}
+    by_theme: dict[str, list] = {t: [] for t in content.themes}
+    for study in content.case_studies:
+        linked = [ds.schools[u] for u in study.schools if u in ds.schools]
+        for t in study.themes:
+            by_theme.setdefault(t, []).append(study)
+        out.append((
+            "case_study.html", f"case-studies/{study.slug}/index.html",
+            {"study": study, "schools": linked,
+             "la": ds.las.get(study.la) if study.la in la_codes else None,
+             "la_name": ds.las[study.la].name if study.la in ds.las else "",
+             "themes": [content.themes[t] for t in study.themes if t in content.themes],
+             "what": study.path},
+        ))
+    out.append(("case_studies.html", "case-studies/index.html",
+                {"studies": content.case_studies, "themes": list(content.themes.values())}))
+    for tid, theme in content.themes.items():
+        out.append(("theme.html", f"themes/{tid}/index.html",
+                    {"theme": theme, "studies": by_theme.get(tid, [])}))
+    az = [{"la": la, "schools": [s for s in schools if s.la_code == la.code]} for la in las]
+    out.append(("home.html", "index.html",
+                {"las": las, "featured": [s for s in content.case_studies if s.featured],
+                 "school_count": len(schools)}))
+    out.append(("search.html", "search/index.html", {"az": az}))
+    out.append(("compare.html", "compare/index.html", {}))
+    statuses = [st for st in STATUSES.values() if st.id != "ok"]
+    out.append(("methodology.html", "methodology/index.html",
+                {"registry": report.registry, "statuses": statuses}))
+    out.append(("downloads.html", "downloads/index.html", {"las": las}))
+    return out
+
+
+def write_downloads(report: pages.Report, writer: render_html.Writer) -> None:
+    ds = report.dataset
+    names = {urn: s.name for urn, s in ds.schools.items()} | {c: la.name for c, la in ds.las.items()}
+    la_of = {urn: s.la_code for urn, s in ds.schools.items()}
+    rows = downloads.measure_records(report.obs, report.registry, names, la_of)
+    std = downloads.standard_records(report.placements, names, la_of)
+    writer.write("downloads/measures.csv", downloads.to_csv(rows, downloads.MEASURE_FIELDS), "downloads")
+    writer.write("downloads/measures.json", downloads.to_json(rows), "downloads")
+    writer.write("downloads/standards.csv", downloads.to_csv(std, downloads.STANDARD_FIELDS), "downloads")
+    writer.write("downloads/standards.json", downloads.to_json(std), "downloads")
+    codes = sorted({r["la_code"] for r in rows if r["la_code"]})
+    for code in codes:
+        if code not in ds.las or not any(s.la_code == code for s in ds.schools.values()):
+            continue
+        la_rows = [r for r in rows if r["la_code"] == code or r["area_type"] == "england"]
+        la_std = [r for r in std if r["la_code"] == code]
+        writer.write(f"la/{code}/measures.csv", downloads.to_csv(la_rows, downloads.MEASURE_FIELDS), code)
+        writer.write(f"la/{code}/measures.json", downloads.to_json(la_rows), code)
+        writer.write(f"la/{code}/standards.csv", downloads.to_csv(la_std, downloads.STANDARD_FIELDS), code)
+
+
+def publish(tmp: Path, out: Path) -> None:
+    """Swap the finished build into place; the old site is removed only after."""
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def build(paths: Paths, pdf: bool = False, jobs: int = 1) -> BuildResult:
+    started = time.perf_counter()
+    registry, dataset, content = read_inputs(paths)
+    report = compute(dataset, registry, content)
+    page_models = page_list(report)
+    paths.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.building-", dir=paths.out.parent))
+    try:
+        writer = render_html.Writer(tmp)
+        env = render_html.make_env(paths.templates)
+        count = render_html.render_pages(env, writer, page_models, content.site)
+        render_html.copy_assets(paths.templates, tmp)
+        write_downloads(report, writer)
+        publish(tmp, paths.out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(
+        pages=count,
+        files=len(writer.written),
+        warnings=dataset.warnings,
+        seconds=time.perf_counter() - started,
+        out=paths.out,
+    )

@@ -1,0 +1,155 @@
+"""Command line: ``python build.py`` / ``reportgen`` and its sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from .errors import InputError, InputErrors
+
+COMMANDS = ("build", "serve", "check", "synth", "new")
+
+
+def _folders(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (default: data)")
+    parser.add_argument("--content", type=Path, default=Path("content"),
+                        help="content folder (default: content)")
+    parser.add_argument("--templates", type=Path, default=Path("templates"),
+                        help="templates folder (default: templates)")
+    parser.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reportgen",
+        description="Build the School Report Cards site from data/, content/ and templates/.",
+    )
+    sub = parser.add_subparsers(dest="command")
+    b = sub.add_parser("build", help="build the site (the default)")
+    for p in (parser, b):
+        _folders(p)
+        p.add_argument("--pdf", dest="pdf", action="store_true", default=False,
+                       help="also render PDF report cards")
+        p.add_argument("--no-pdf", dest="pdf", action="store_false", help="HTML only")
+        p.add_argument("--jobs", type=int, default=1, help="worker processes")
+        p.add_argument("--quiet", action="store_true", help="print only errors")
+    s = sub.add_parser("serve", help="build, serve on localhost and rebuild on change")
+    _folders(s)
+    s.add_argument("--port", type=int, default=8000)
+    c = sub.add_parser("check", help="validate the inputs without writing a site")
+    _folders(c)
+    y = sub.add_parser("synth", help="write a generated dataset in the tidy format")
+    y.add_argument("--out", type=Path, required=True)
+    y.add_argument("--scale", choices=["la", "national"], default="la")
+    y.add_argument("--seed", type=int, default=2011)
+    n = sub.add_parser("new", help="start a new piece of content")
+    n.add_argument("kind", choices=["case-study"])
+    n.add_argument("title")
+    n.add_argument("--content", type=Path, default=Path("content"))
+    return parser
+
+
+def report_errors(exc: InputError) -> int:
+    problems = exc.problems if isinstance(exc, InputErrors) else [str(exc)]
+    print(f"error: {len(problems)} problem(s) in the input; the site was not changed.", file=sys.stderr)
+    for p in problems:
+        print(f"  {p}", file=sys.stderr)
+    return 2
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from .build import Paths, build
+
+    paths = Paths(args.data, args.content, args.templates, args.out)
+    try:
+        result = build(paths, pdf=args.pdf, jobs=args.jobs)
+    except InputError as exc:
+        return report_errors(exc)
+    if not args.quiet:
+        for w in result.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        print(
+            f"Built {result.pages} pages ({result.files} files) into {result.out} "
+            f"in {result.seconds:.1f} s with {len(result.warnings)} warning(s)."
+        )
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .build import Paths, read_inputs
+
+    try:
+        _, dataset, content = read_inputs(Paths(args.data, args.content, args.templates, args.out))
+    except InputError as exc:
+        return report_errors(exc)
+    for w in dataset.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(
+        f"OK: {len(dataset.schools)} schools, {len(dataset.las)} LAs, "
+        f"{len(dataset.observations)} figures, {len(content.case_studies)} case studies."
+    )
+    return 0
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from . import synth
+
+    if args.scale == "la":
+        counts = synth.generate(args.out, [synth.SAMPLE_LA], 40, 10, synth.LEVELS_YEARS, args.seed)
+    else:
+        counts = synth.national(args.out, args.seed)
+    print(f"Wrote {counts['schools']} schools and {counts['results']} results rows to {args.out}.")
+    return 0
+
+
+def slugify(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "case-study"
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    slug = slugify(args.title)
+    path = args.content / "case-studies" / f"{slug}.md"
+    if path.exists():
+        print(f"error: {path} already exists", file=sys.stderr)
+        return 2
+    path.parent.mkdir(parents=True, exist_ok=True)
+    title = args.title.replace('"', "'")
+    path.write_text(
+        "---\n"
+        f'title: "{title}"\n'
+        'summary: "One or two sentences: what the school did and what changed."\n'
+        "schools: []            # URNs of the schools this is about, e.g. [800001]\n"
+        'la: ""                 # LA code, e.g. "999"\n'
+        "phase: primary         # primary or secondary\n"
+        "themes: []             # ids from content/themes.yml\n"
+        'source: "Who supplied this case study, and when."\n'
+        "featured: false\n"
+        "---\n\n## The school\n\n## What it changed\n\n## The difference it made\n\n## Key lessons\n",
+        encoding="utf-8",
+    )
+    print(f"Wrote {path}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "build"
+    handler = {
+        "build": cmd_build, "check": cmd_check, "synth": cmd_synth, "new": cmd_new,
+        "serve": cmd_serve,
+    }[command]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

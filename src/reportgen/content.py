@@ -1,0 +1,192 @@
+"""Editorial content: case studies, themes and LA commentary (Markdown + YAML)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+import yaml
+
+from .errors import InputError, InputErrors
+
+FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CASE_STUDY_KEYS = {
+    "title": str,
+    "summary": str,
+    "schools": list,
+    "la": str,
+    "phase": str,
+    "themes": list,
+    "source": str,
+    "featured": bool,
+    "years": str,
+    "context": dict,
+    "aliases": list,
+}
+REQUIRED = ("title", "summary", "themes", "source")
+
+
+@dataclass
+class Theme:
+    id: str
+    name: str
+    description: str
+    kind: str  # "school" or "authority" (what the school did / what the LA did)
+
+
+@dataclass
+class CaseStudy:
+    slug: str
+    title: str
+    summary: str
+    html: str
+    source: str
+    themes: list[str]
+    schools: list[str] = field(default_factory=list)
+    la: str = ""
+    phase: str = ""
+    featured: bool = False
+    years: str = ""
+    context: dict = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+    path: str = ""
+
+
+@dataclass
+class Content:
+    site: dict
+    themes: dict[str, Theme]
+    case_studies: list[CaseStudy]
+    la_commentary: dict[str, dict]  # LA code -> {"title", "html", "path"}
+    pages: dict[str, dict] = field(default_factory=dict)
+
+
+def render_markdown(text: str) -> str:
+    return markdown.markdown(text, extensions=["tables", "sane_lists", "attr_list"], output_format="html")
+
+
+def split_front_matter(path: Path) -> tuple[dict, str]:
+    text = path.read_text(encoding="utf-8-sig")
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise InputError(f"{path}, line 1: expected front matter between two '---' lines")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f", line {mark.line + 2}" if mark else ""
+        raise InputError(f"{path}{where}: front matter is not valid YAML") from None
+    if not isinstance(meta, dict):
+        raise InputError(f"{path}, line 2: front matter must be key: value pairs")
+    return meta, match.group(2)
+
+
+def load_themes(content_dir: Path) -> dict[str, Theme]:
+    path = content_dir / "themes.yml"
+    if not path.exists():
+        return {}
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    themes = {}
+    for tid, spec in (doc.get("themes") or {}).items():
+        if not SLUG.match(tid):
+            raise InputError(f"{path}: theme id {tid!r} must be lower-case words joined by '-'")
+        themes[tid] = Theme(tid, spec["name"], spec.get("description", ""), spec.get("kind", "school"))
+    return themes
+
+
+def load_case_study(path: Path, themes: dict[str, Theme], problems: list[str]) -> CaseStudy | None:
+    slug = path.stem
+    if not SLUG.match(slug):
+        problems.append(f"{path}: the file name must be lower-case words joined by '-' (it becomes the URL)")
+        return None
+    try:
+        meta, body = split_front_matter(path)
+    except InputError as exc:
+        problems.append(str(exc))
+        return None
+    for key in REQUIRED:
+        if not meta.get(key):
+            problems.append(f"{path}, front matter '{key}': required")
+    for key, value in meta.items():
+        if key not in CASE_STUDY_KEYS:
+            hint = difflib.get_close_matches(key, list(CASE_STUDY_KEYS), n=1)
+            problems.append(
+                f"{path}, front matter '{key}': unknown key"
+                + (f" (did you mean '{hint[0]}'?)" if hint else "")
+            )
+        elif not isinstance(value, CASE_STUDY_KEYS[key]) and value is not None:
+            problems.append(
+                f"{path}, front matter '{key}': expected {CASE_STUDY_KEYS[key].__name__}, "
+                f"found {type(value).__name__}"
+            )
+    for theme in meta.get("themes") or []:
+        if theme not in themes:
+            hint = difflib.get_close_matches(str(theme), list(themes), n=1)
+            problems.append(
+                f"{path}, front matter 'themes': unknown theme {theme!r}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else "")
+            )
+    return CaseStudy(
+        slug=slug,
+        title=str(meta.get("title", "")),
+        summary=str(meta.get("summary", "")),
+        html=render_markdown(body),
+        source=str(meta.get("source", "")),
+        themes=list(meta.get("themes") or []),
+        schools=[str(u) for u in meta.get("schools") or []],
+        la=str(meta.get("la", "")),
+        phase=str(meta.get("phase", "")),
+        featured=bool(meta.get("featured", False)),
+        years=str(meta.get("years", "")),
+        context=meta.get("context") or {},
+        aliases=list(meta.get("aliases") or []),
+        path=str(path),
+    )
+
+
+def load_content(content_dir: Path, site: dict) -> Content:
+    problems: list[str] = []
+    themes = load_themes(content_dir)
+    studies = []
+    for path in sorted((content_dir / "case-studies").glob("*.md")):
+        study = load_case_study(path, themes, problems)
+        if study:
+            studies.append(study)
+    commentary = {}
+    for path in sorted((content_dir / "la").glob("*.md")):
+        try:
+            meta, body = split_front_matter(path)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        commentary[path.stem] = {
+            "title": meta.get("title", "Commentary"),
+            "html": render_markdown(body),
+            "path": str(path),
+        }
+    if problems:
+        raise InputErrors(problems)
+    return Content(site, themes, studies, commentary)
+
+
+def check_links(content: Content, schools: set[str], las: set[str]) -> list[str]:
+    """Case studies must point at schools and LAs the data holds."""
+    problems = []
+    for study in content.case_studies:
+        for urn in study.schools:
+            if urn not in schools:
+                hint = difflib.get_close_matches(urn, list(schools), n=1)
+                problems.append(
+                    f"{study.path}, front matter 'schools': no school with URN {urn} in the data"
+                    + (f" (did you mean {hint[0]}?)" if hint else "")
+                )
+        if study.la and study.la not in las:
+            problems.append(f"{study.path}, front matter 'la': no LA with code {study.la} in the data")
+    for code, page in content.la_commentary.items():
+        if code not in las:
+            problems.append(f"{page['path']}: the file name must be an LA code in the data; {code} is not")
+    return problems

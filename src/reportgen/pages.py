@@ -1,0 +1,436 @@
+"""Stage 5: page models. Plain data the templates read; templates compute nothing.
+
+``Report`` holds the computed data (observations with benchmarks, gaps,
+standards placements) indexed for quick lookup; ``school_page``, ``la_page``
+and friends turn it into one dict per page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .content import Content
+from .formatting import format_change, format_value, status_explanation, status_label
+from .measures import significance, trend
+from .model import ENGLAND, Dataset, School, academic_year, ofsted_label
+from .registry import Measure, Registry
+from .standards import Placement
+
+Key = tuple[str, str, int, str, str]  # area_type, area, year, measure, group
+
+
+@dataclass
+class Figure:
+    """One figure as a page shows it."""
+
+    value: float | None
+    status: str
+    unit: str
+    text: str  # "54%", or the status label ("Suppressed")
+    explanation: str  # what the status means (empty for a published figure)
+    cohort: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    interval: str = ""  # "−1.2 to +0.8"
+    significance: str = ""  # above / below / average
+    computed: bool = False
+    source: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def _nan_to_none(x: float) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def make_figure(row: dict | None, measure: Measure, missing: str = "missing") -> Figure:
+    if row is None:
+        return Figure(None, missing, measure.unit, status_label(missing), status_explanation(missing))
+    value = _nan_to_none(row["value"])
+    status = row["status"] if value is not None or row["status"] != "ok" else "missing"
+    lower, upper = _nan_to_none(row["lower"]), _nan_to_none(row["upper"])
+    fig = Figure(
+        value=value,
+        status=status,
+        unit=measure.unit,
+        text=format_value(value, measure.unit) if status == "ok" else status_label(status),
+        explanation="" if status == "ok" else status_explanation(status),
+        cohort=_nan_to_none(row["cohort"]),
+        lower=lower,
+        upper=upper,
+        computed=bool(row["computed"]),
+        source=row["source"],
+    )
+    if status == "ok" and lower is not None and upper is not None:
+        fig.interval = f"{format_value(lower, measure.unit)} to {format_value(upper, measure.unit)}"
+        fig.significance = significance(value, lower, upper, measure.centre or 0.0)
+    return fig
+
+
+@dataclass
+class Report:
+    """Everything computed, indexed for page building."""
+
+    dataset: Dataset
+    registry: Registry
+    content: Content
+    obs: pd.DataFrame
+    gaps: pd.DataFrame
+    placements: list[Placement]
+    index: dict[Key, dict] = field(default_factory=dict)
+    medians: dict[Key, dict] = field(default_factory=dict)
+    years_by_area: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    gap_index: dict[tuple, dict] = field(default_factory=dict)
+    placements_by_school: dict[str, list[Placement]] = field(default_factory=dict)
+    context_years: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        records = self.obs.to_dict("records")
+        years: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for r in records:
+            key = (r["area_type"], r["area"], int(r["year"]), r["measure"], r["group"])
+            if r["statistic"] == "median":
+                self.medians[key] = r
+            else:
+                self.index[key] = r
+            if r["area_type"] == "school" and r["measure"] in self.registry.measures:
+                m = self.registry.measures[r["measure"]]
+                if m.category == "context":
+                    k = (r["area"], r["measure"])
+                    self.context_years[k] = max(self.context_years.get(k, 0), int(r["year"]))
+                else:
+                    years[(r["area_type"], r["area"])].add(int(r["year"]))
+        self.years_by_area = {k: sorted(v) for k, v in years.items()}
+        for r in self.gaps.to_dict("records"):
+            self.gap_index[(r["area_type"], r["area"], int(r["year"]), r["measure"], r["group"])] = r
+        for p in self.placements:
+            self.placements_by_school.setdefault(p.urn, []).append(p)
+
+    def figure(self, area_type: str, area: str, year: int, measure: str, group: str = "all") -> Figure:
+        m = self.registry.measures[measure]
+        row = self.index.get((area_type, area, year, measure, group))
+        missing = "missing"
+        if row is None and m.era:
+            era = next((e for e in self.registry.eras if e["id"] == m.era), None)
+            if era and year not in era["years"]:
+                missing = "not_calculated"
+        return make_figure(row, m, missing)
+
+    def latest_year(self, urn: str) -> int | None:
+        years = self.years_by_area.get(("school", urn))
+        return years[-1] if years else None
+
+    def has(self, area_type: str, area: str, measure: str) -> bool:
+        return any(
+            (area_type, area, y, measure, "all") in self.index
+            for y in self.years_by_area.get(("school", area), [])
+        )
+
+
+def url_for_school(urn: str) -> str:
+    return f"schools/{urn}/index.html"
+
+
+def url_for_la(code: str) -> str:
+    return f"la/{code}/index.html"
+
+
+def measure_row(report: Report, school: School, year: int, measure: Measure, years: list[int]) -> dict:
+    """One row of a category table: this year, LA, England, trend."""
+    this = report.figure("school", school.urn, year, measure.id)
+    la = report.figure("la", school.la_code, year, measure.id)
+    england = report.figure("england", ENGLAND, year, measure.id)
+    history = [(y, report.figure("school", school.urn, y, measure.id)) for y in years]
+    values = {y: f.value for y, f in history if f.ok}
+    t = trend(values)
+    return {
+        "measure": measure,
+        "this": this,
+        "la": la,
+        "england": england,
+        "history": [{"year": y, "label": academic_year(y), "figure": f} for y, f in history],
+        "change": format_change(t["last_change"], measure.unit),
+        "change_since": format_change(t["change"], measure.unit),
+        "first_year": academic_year(t["first_year"]) if t["first_year"] else "",
+        "higher_is_better": measure.higher_is_better,
+    }
+
+
+def _school_measures(report: Report, school: School, category: str) -> list[Measure]:
+    """The measures of a category this school has any figure for (headline first)."""
+    found = [
+        m
+        for m in report.registry.measures.values()
+        if m.category == category and report.has("school", school.urn, m.id)
+    ]
+    return sorted(found, key=lambda m: (not m.headline, list(report.registry.measures).index(m.id)))
+
+
+def context_block(report: Report, school: School, year: int) -> list[dict]:
+    rows = []
+    for mid in ("pupils_on_roll", "pct_disadvantaged", "pct_fsm", "pct_sen", "pct_eal"):
+        m = report.registry.measures[mid]
+        # The latest context figure held, which may be for another year than the
+        # results (a case study describes the school when it was written).
+        y = report.context_years.get((school.urn, mid))
+        fig = (y, report.figure("school", school.urn, y, mid)) if y else None
+        if fig:
+            rows.append({"measure": m, "year": academic_year(fig[0]), "figure": fig[1]})
+    return rows
+
+
+def gaps_block(report: Report, school: School, year: int) -> list[dict]:
+    rows = []
+    for m in report.registry.measures.values():
+        if not m.gaps:
+            continue
+        for group in report.registry.groups.values():
+            if not group.compare_with:
+                continue
+            key = ("school", school.urn, year, m.id, group.id)
+            if key not in report.gap_index:
+                continue
+            gap = report.gap_index[key]
+            other = report.registry.groups[group.compare_with]
+
+            def gap_fig(area_type: str, area: str, gid: str = group.id) -> Figure:
+                r = report.gap_index.get((area_type, area, year, m.id, gid))
+                if r is None:
+                    return Figure(None, "missing", "percent", status_label("missing"), "")
+                value = _nan_to_none(r["value"])
+                return Figure(
+                    value, r["status"], m.unit,
+                    format_change(value, m.unit) if r["status"] == "ok" else status_label(r["status"]),
+                    "" if r["status"] == "ok" else status_explanation(r["status"]),
+                    computed=bool(r["computed"]),
+                )
+
+            rows.append(
+                {
+                    "measure": m,
+                    "group": group,
+                    "other": other,
+                    "group_figure": report.figure("school", school.urn, year, m.id, group.id),
+                    "other_figure": report.figure("school", school.urn, year, m.id, other.id),
+                    "gap": gap_fig("school", school.urn),
+                    "la_gap": gap_fig("la", school.la_code),
+                    "england_gap": gap_fig("england", ENGLAND),
+                    "_status": gap["status"],
+                }
+            )
+    return rows
+
+
+def standards_block(report: Report, school: School) -> list[dict]:
+    by_standard: dict[str, list[Placement]] = defaultdict(list)
+    for p in report.placements_by_school.get(school.urn, []):
+        by_standard[p.standard].append(p)
+    blocks = []
+    for standard in report.registry.standards:
+        history = sorted(by_standard.get(standard.id, []), key=lambda p: p.year)
+        if not history:
+            continue
+        latest = history[-1]
+        blocks.append(
+            {
+                "standard": standard,
+                "latest": latest,
+                "year": academic_year(latest.year),
+                "history": [{"year": academic_year(p.year), "placement": p} for p in history],
+            }
+        )
+    return blocks
+
+
+def surveys_block(report: Report, school: School, min_responses: int) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {"parents": [], "pupils": []}
+    answers = [a for a in report.dataset.surveys if a.urn == school.urn]
+    for a in sorted(answers, key=lambda a: (a.year, a.question)):
+        shown = a.responses >= min_responses
+        out[a.respondents].append(
+            {
+                "question": a.question,
+                "year": academic_year(a.year),
+                "responses": a.responses if shown else None,
+                "text": format_value(a.pct_agree, "percent") if shown else status_label("suppressed"),
+                "explanation": "" if shown else f"Fewer than {min_responses} answered this question.",
+                "ok": shown,
+            }
+        )
+    return out
+
+
+def ofsted_block(report: Report, school: School) -> dict | None:
+    inspections = sorted(
+        (i for i in report.dataset.inspections if i.urn == school.urn), key=lambda i: i.date
+    )
+    if not inspections:
+        return None
+    latest = inspections[-1]
+    graded = [i for i in inspections if i.overall is not None]
+    return {
+        "date": latest.date,
+        "overall": latest.overall,
+        "label": ofsted_label(latest.overall, latest.date) if latest.overall else "Judgement not recorded here",
+        "behaviour": ofsted_label(latest.behaviour, latest.date) if latest.behaviour else "",
+        "previous": [
+            {"date": i.date, "label": ofsted_label(i.overall, i.date)} for i in graded[:-1]
+        ][::-1],
+        "source": latest.source,
+    }
+
+
+def school_page(report: Report, school: School) -> dict:
+    year = report.latest_year(school.urn)
+    years = report.years_by_area.get(("school", school.urn), [])
+    la = report.dataset.las.get(school.la_code)
+    categories = []
+    for category in report.registry.categories:
+        if category.id in ("gaps", "pupils_views", "parents_views"):
+            categories.append({"category": category, "rows": []})
+            continue
+        rows = (
+            [measure_row(report, school, year, m, years) for m in _school_measures(report, school, category.id)]
+            if year
+            else []
+        )
+        categories.append({"category": category, "rows": rows})
+    studies = [s for s in report.content.case_studies if school.urn in s.schools]
+    config = report.content.site
+    standards = standards_block(report, school)
+    return {
+        "school": school,
+        "la": la,
+        "year": year,
+        "year_label": academic_year(year) if year else "",
+        "years": [academic_year(y) for y in years],
+        "context": context_block(report, school, year) if year else [],
+        "categories": categories,
+        "gaps": gaps_block(report, school, year) if year else [],
+        "standards": standards,
+        "glance": [b for b in standards if b["latest"].year == year],
+        "ofsted": ofsted_block(report, school),
+        "surveys": surveys_block(report, school, config["suppression"]["min_survey_responses"]),
+        "case_studies": studies,
+        "path": url_for_school(school.urn),
+    }
+
+
+def la_page(report: Report, code: str) -> dict:
+    la = report.dataset.las[code]
+    schools = sorted(
+        (s for s in report.dataset.schools.values() if s.la_code == code), key=lambda s: s.name
+    )
+    years = sorted({y for s in schools for y in report.years_by_area.get(("school", s.urn), [])})
+    latest = years[-1] if years else None
+    headline = [
+        m for m in report.registry.measures.values()
+        if m.headline and m.category in ("attainment", "progress") and any(
+            ("la", code, y, m.id, "all") in report.index for y in years
+        )
+    ]
+    results = []
+    for m in headline:
+        la_years = [y for y in years if ("la", code, y, m.id, "all") in report.index]
+        if not la_years:
+            continue
+        y = la_years[-1]
+        history = [
+            {
+                "year": academic_year(yy),
+                "la": report.figure("la", code, yy, m.id),
+                "england": report.figure("england", ENGLAND, yy, m.id),
+            }
+            for yy in la_years
+        ]
+        la_values = {yy: report.figure("la", code, yy, m.id).value for yy in la_years}
+        t = trend({k: v for k, v in la_values.items() if v is not None})
+        results.append(
+            {
+                "measure": m,
+                "year": academic_year(y),
+                "la": report.figure("la", code, y, m.id),
+                "england": report.figure("england", ENGLAND, y, m.id),
+                "history": history,
+                "change_since": format_change(t["change"], m.unit),
+                "first_year": academic_year(t["first_year"]) if t["first_year"] else "",
+            }
+        )
+    rows = []
+    for s in schools:
+        y = report.latest_year(s.urn)
+        head = next(
+            (m for m in report.registry.measures.values()
+             if m.headline and m.category == "attainment" and y
+             and ("school", s.urn, y, m.id, "all") in report.index),
+            None,
+        )
+        flags = [
+            p for p in report.placements_by_school.get(s.urn, [])
+            if p.year == y and p.outcome == "caught"
+        ]
+        rows.append(
+            {
+                "school": s,
+                "year": academic_year(y) if y else "",
+                "measure": head,
+                "figure": report.figure("school", s.urn, y, head.id) if head and y else None,
+                "flags": flags,
+            }
+        )
+    below = []
+    for standard in report.registry.standards:
+        by_year: dict[int, list[dict]] = defaultdict(list)
+        for s in schools:
+            for p in report.placements_by_school.get(s.urn, []):
+                if p.standard == standard.id and p.outcome == "caught":
+                    by_year[p.year].append({"school": s, "placement": p})
+        if by_year:
+            below.append(
+                {
+                    "standard": standard,
+                    "years": [
+                        {"year": academic_year(y), "schools": sorted(v, key=lambda r: r["school"].name)}
+                        for y, v in sorted(by_year.items(), reverse=True)
+                    ],
+                }
+            )
+    gaps = []
+    if latest:
+        for r in report.gaps[(report.gaps["area_type"] == "la") & (report.gaps["area"] == code)
+                             & (report.gaps["year"] == latest)].to_dict("records"):
+            m = report.registry.measures[r["measure"]]
+            eng = report.gap_index.get(("england", ENGLAND, latest, r["measure"], r["group"]))
+            gaps.append(
+                {
+                    "measure": m,
+                    "group": report.registry.groups[r["group"]],
+                    "other": report.registry.groups[r["compared_with"]],
+                    "la": format_change(_nan_to_none(r["value"]), m.unit) if r["status"] == "ok" else status_label(r["status"]),
+                    "england": (
+                        format_change(_nan_to_none(eng["value"]), m.unit)
+                        if eng is not None and eng["status"] == "ok" else status_label("missing")
+                    ),
+                    "computed": bool(r["computed"]),
+                }
+            )
+    return {
+        "la": la,
+        "schools": rows,
+        "results": results,
+        "below": below,
+        "gaps": gaps,
+        "year": academic_year(latest) if latest else "",
+        "commentary": report.content.la_commentary.get(code),
+        "case_studies": [
+            cs for cs in report.content.case_studies
+            if cs.la == code or any(report.dataset.schools[u].la_code == code for u in cs.schools if u in report.dataset.schools)
+        ],
+        "path": url_for_la(code),
+    }

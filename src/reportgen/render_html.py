@@ -1,0 +1,73 @@
+"""Stage 6: render page models to HTML with Jinja templates."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from .errors import InputError
+from .model import academic_year
+
+
+def make_env(templates_dir: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=select_autoescape(["html", "xml"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["academic_year"] = academic_year
+    return env
+
+
+def relative_root(path: str) -> str:
+    """'schools/123/index.html' -> '../../' so links work from disk and any sub-path."""
+    depth = path.count("/")
+    return "../" * depth
+
+
+class Writer:
+    """Writes pages into the output folder; two pages may never share a path."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.written: dict[str, str] = {}
+
+    def write(self, path: str, text: str | bytes, what: str) -> None:
+        if ".." in Path(path).parts or path.startswith("/"):
+            raise InputError(f"{what}: refusing to write outside the site ({path!r})")
+        if path in self.written:
+            raise InputError(f"{what} and {self.written[path]} would both write {path}")
+        self.written[path] = what
+        target = self.out_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            target.write_bytes(text)
+        else:
+            target.write_text(text, encoding="utf-8")
+
+
+def render_pages(
+    env: Environment, writer: Writer, pages: Iterable[tuple[str, str, dict]], site: dict
+) -> int:
+    """Render (template, path, context) triples. Returns the number of pages."""
+    count = 0
+    cache = {}
+    for template_name, path, context in pages:
+        template = cache.get(template_name) or env.get_template(template_name)
+        cache[template_name] = template
+        html = template.render(page=context, site=site, root=relative_root(path), path=path)
+        writer.write(path, html, context.get("what", path))
+        count += 1
+    return count
+
+
+def copy_assets(templates_dir: Path, out_dir: Path) -> None:
+    assets = templates_dir / "assets"
+    if assets.is_dir():
+        shutil.copytree(assets, out_dir / "assets", dirs_exist_ok=True)

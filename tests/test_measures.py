@@ -1,0 +1,108 @@
+"""Measures against figures worked out by hand."""
+
+import math
+
+import pandas as pd
+
+from reportgen.measures import gaps, significance, suppress_small_groups, trend, with_benchmarks
+from reportgen.model import ENGLAND
+
+from .conftest import make_frame, school_obs
+
+
+def _rows(frame, **where):
+    mask = pd.Series(True, index=frame.index)
+    for k, v in where.items():
+        mask &= frame[k] == v
+    return frame[mask]
+
+
+def test_la_average_is_weighted_by_cohort(registry):
+    # Five schools (the minimum for a computed LA figure).
+    # Hand computation: (50*60 + 80*30 + 70*10 + 90*20 + 60*80) / 200 = 12700 / 200 = 63.5
+    rows = school_obs([
+        ("100001", 2011, "ks2_l4_enma", 50, 60), ("100002", 2011, "ks2_l4_enma", 80, 30),
+        ("100003", 2011, "ks2_l4_enma", 70, 10), ("100004", 2011, "ks2_l4_enma", 90, 20),
+        ("100005", 2011, "ks2_l4_enma", 60, 80),
+    ])
+    obs = make_frame(rows)
+    la = pd.Series({f"10000{i}": "999" for i in range(1, 6)})
+    out = with_benchmarks(obs, la, registry, min_schools_for_la=5, min_las_for_england=50)
+    la_row = _rows(out, area_type="la", area="999", measure="ks2_l4_enma").iloc[0]
+    assert la_row["value"] == 63.5
+    assert la_row["cohort"] == 200
+    assert bool(la_row["computed"])
+    # One LA is not England: no England figure is made up from it.
+    assert _rows(out, area_type="england").empty
+
+
+def test_la_figure_needs_enough_schools_and_skips_suppressed(registry):
+    rows = school_obs([
+        ("100001", 2011, "ks2_l4_enma", 50, 60), ("100002", 2011, "ks2_l4_enma", 80, 30),
+    ])
+    obs = make_frame(rows)
+    la = pd.Series({"100001": "999", "100002": "999"})
+    out = with_benchmarks(obs, la, registry, min_schools_for_la=5, min_las_for_england=50)
+    assert _rows(out, area_type="la").empty
+    # With the threshold met, a suppressed school is left out rather than counted as 0.
+    rows.append(school_obs([("100003", 2011, "ks2_l4_enma", float("nan"), 4, float("nan"),
+                             float("nan"), "suppressed")])[0])
+    la["100003"] = "999"
+    out = with_benchmarks(make_frame(rows), la, registry, min_schools_for_la=2)
+    la_row = _rows(out, area_type="la", measure="ks2_l4_enma").iloc[0]
+    assert la_row["value"] == 60.0  # (50*60 + 80*30) / 90
+    assert la_row["source"] == "computed from 2 schools' figures"
+
+
+def test_given_la_figures_are_not_replaced(registry):
+    rows = school_obs([(f"10000{i}", 2011, "ks2_l4_enma", 50, 30) for i in range(1, 6)])
+    rows.append({"area_type": "la", "area": "999", "year": 2011, "measure": "ks2_l4_enma",
+                 "statistic": "average", "value": 66.0, "source": "given"})
+    la = pd.Series({f"10000{i}": "999" for i in range(1, 6)})
+    out = with_benchmarks(make_frame(rows), la, registry)
+    la_rows = _rows(out, area_type="la", measure="ks2_l4_enma")
+    assert list(la_rows["value"]) == [66.0]
+    assert not la_rows["computed"].any()
+
+
+def test_small_groups_and_their_complement_are_suppressed():
+    rows = []
+    for group, value, cohort in [("all", 60, 30), ("fsm", 33, 3), ("not_fsm", 63, 27),
+                                 ("boys", 50, 14), ("girls", 69, 16)]:
+        r = school_obs([("100001", 2011, "ks2_l4_enma", value, cohort)])[0]
+        r["group"] = group
+        rows.append(r)
+    out = suppress_small_groups(make_frame(rows), 6, [["fsm", "not_fsm"], ["boys", "girls"]])
+    by_group = out.set_index("group")
+    assert by_group.loc["fsm", "status"] == "suppressed" and math.isnan(by_group.loc["fsm", "value"])
+    # 63% of 27 with 60% of 30 would give the 3 FSM pupils' result away (1 of 3).
+    assert by_group.loc["not_fsm", "status"] == "suppressed"
+    assert by_group.loc["all", "value"] == 60
+    assert by_group.loc["boys", "value"] == 50 and by_group.loc["girls", "value"] == 69
+
+
+def test_gaps_need_both_figures(registry):
+    rows = []
+    for urn, group, value, status in [("100001", "fsm", 40, "ok"), ("100001", "not_fsm", 70, "ok"),
+                                      ("100002", "fsm", float("nan"), "suppressed"),
+                                      ("100002", "not_fsm", float("nan"), "suppressed")]:
+        r = school_obs([(urn, 2011, "ks2_l4_enma", value, 20, float("nan"), float("nan"), status)])[0]
+        r["group"] = group
+        rows.append(r)
+    out = gaps(make_frame(rows), registry).set_index("area")
+    assert out.loc["100001", "value"] == -30
+    assert out.loc["100002", "status"] == "suppressed" and math.isnan(out.loc["100002", "value"])
+
+
+def test_significance_from_the_interval():
+    assert significance(1.2, 0.1, 2.3) == "above"
+    assert significance(-2.6, -4.0, -1.3) == "below"
+    assert significance(1.2, 0.0, 2.4) == "average"  # an interval touching 0 is not significant
+    assert significance(998.0, 995.0, 999.5, centre=1000) == "below"
+    assert significance(float("nan"), 1, 2) == ""
+
+
+def test_trend():
+    assert trend({2009: 50, 2010: 55, 2011: 52}) == {"first_year": 2009, "change": 2, "last_change": -3}
+    assert trend({2011: 52})["change"] is None
+    assert ENGLAND == "E92000001"
