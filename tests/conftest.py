@@ -42,12 +42,20 @@ def school_obs(rows: list[tuple]) -> list[dict]:
         cohort, lower, upper, status = (list(rest) + [float("nan")] * 3 + ["ok"])[:4]
         if not isinstance(status, str):
             status = "ok"
-        out.append({
-            "area_type": "school", "area": urn, "year": year, "measure": measure,
-            "value": value, "cohort": cohort, "lower": lower, "upper": upper,
-            "status": status if value == value else (status if status != "ok" else "missing"),
-            "source": "test",
-        })
+        out.append(
+            {
+                "area_type": "school",
+                "area": urn,
+                "year": year,
+                "measure": measure,
+                "value": value,
+                "cohort": cohort,
+                "lower": lower,
+                "upper": upper,
+                "status": status if value == value else (status if status != "ok" else "missing"),
+                "source": "test",
+            }
+        )
     return out
 
 
@@ -56,5 +64,10 @@ def make_frame(rows: list[dict]):
 
 
 def make_school(urn: str, **kw) -> School:
-    return School(urn=urn, name=kw.pop("name", f"School {urn}"), la_code=kw.pop("la_code", "999"),
-                  phase=kw.pop("phase", "primary"), **kw)
+    return School(
+        urn=urn,
+        name=kw.pop("name", f"School {urn}"),
+        la_code=kw.pop("la_code", "999"),
+        phase=kw.pop("phase", "primary"),
+        **kw,
+    )

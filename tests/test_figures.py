@@ -13,10 +13,19 @@ from reportgen.model import parse_figure
 @pytest.mark.parametrize(
     "raw, status",
     [
-        ("SUPP", "suppressed"), ("NA", "not_applicable"), ("NE", "no_entries"),
-        ("NP", "not_published"), ("LOWCOV", "low_coverage"), ("NEW", "new_school"),
-        ("", "missing"), (" ", "missing"), ("c", "suppressed"), ("x", "not_available"),
-        ("z", "not_applicable"), ("u", "low_reliability"), ("low", "rounds_to_zero"),
+        ("SUPP", "suppressed"),
+        ("NA", "not_applicable"),
+        ("NE", "no_entries"),
+        ("NP", "not_published"),
+        ("LOWCOV", "low_coverage"),
+        ("NEW", "new_school"),
+        ("", "missing"),
+        (" ", "missing"),
+        ("c", "suppressed"),
+        ("x", "not_available"),
+        ("z", "not_applicable"),
+        ("u", "low_reliability"),
+        ("low", "rounds_to_zero"),
     ],
 )
 def test_codes_keep_their_meaning(raw, status):

@@ -20,11 +20,15 @@ def _rows(frame, **where):
 def test_la_average_is_weighted_by_cohort(registry):
     # Five schools (the minimum for a computed LA figure).
     # Hand computation: (50*60 + 80*30 + 70*10 + 90*20 + 60*80) / 200 = 12700 / 200 = 63.5
-    rows = school_obs([
-        ("100001", 2011, "ks2_l4_enma", 50, 60), ("100002", 2011, "ks2_l4_enma", 80, 30),
-        ("100003", 2011, "ks2_l4_enma", 70, 10), ("100004", 2011, "ks2_l4_enma", 90, 20),
-        ("100005", 2011, "ks2_l4_enma", 60, 80),
-    ])
+    rows = school_obs(
+        [
+            ("100001", 2011, "ks2_l4_enma", 50, 60),
+            ("100002", 2011, "ks2_l4_enma", 80, 30),
+            ("100003", 2011, "ks2_l4_enma", 70, 10),
+            ("100004", 2011, "ks2_l4_enma", 90, 20),
+            ("100005", 2011, "ks2_l4_enma", 60, 80),
+        ]
+    )
     obs = make_frame(rows)
     la = pd.Series({f"10000{i}": "999" for i in range(1, 6)})
     out = with_benchmarks(obs, la, registry, min_schools_for_la=5, min_las_for_england=50)
@@ -37,16 +41,33 @@ def test_la_average_is_weighted_by_cohort(registry):
 
 
 def test_la_figure_needs_enough_schools_and_skips_suppressed(registry):
-    rows = school_obs([
-        ("100001", 2011, "ks2_l4_enma", 50, 60), ("100002", 2011, "ks2_l4_enma", 80, 30),
-    ])
+    rows = school_obs(
+        [
+            ("100001", 2011, "ks2_l4_enma", 50, 60),
+            ("100002", 2011, "ks2_l4_enma", 80, 30),
+        ]
+    )
     obs = make_frame(rows)
     la = pd.Series({"100001": "999", "100002": "999"})
     out = with_benchmarks(obs, la, registry, min_schools_for_la=5, min_las_for_england=50)
     assert _rows(out, area_type="la").empty
     # With the threshold met, a suppressed school is left out rather than counted as 0.
-    rows.append(school_obs([("100003", 2011, "ks2_l4_enma", float("nan"), 4, float("nan"),
-                             float("nan"), "suppressed")])[0])
+    rows.append(
+        school_obs(
+            [
+                (
+                    "100003",
+                    2011,
+                    "ks2_l4_enma",
+                    float("nan"),
+                    4,
+                    float("nan"),
+                    float("nan"),
+                    "suppressed",
+                )
+            ]
+        )[0]
+    )
     la["100003"] = "999"
     out = with_benchmarks(make_frame(rows), la, registry, min_schools_for_la=2)
     la_row = _rows(out, area_type="la", measure="ks2_l4_enma").iloc[0]
@@ -56,8 +77,17 @@ def test_la_figure_needs_enough_schools_and_skips_suppressed(registry):
 
 def test_given_la_figures_are_not_replaced(registry):
     rows = school_obs([(f"10000{i}", 2011, "ks2_l4_enma", 50, 30) for i in range(1, 6)])
-    rows.append({"area_type": "la", "area": "999", "year": 2011, "measure": "ks2_l4_enma",
-                 "statistic": "average", "value": 66.0, "source": "given"})
+    rows.append(
+        {
+            "area_type": "la",
+            "area": "999",
+            "year": 2011,
+            "measure": "ks2_l4_enma",
+            "statistic": "average",
+            "value": 66.0,
+            "source": "given",
+        }
+    )
     la = pd.Series({f"10000{i}": "999" for i in range(1, 6)})
     out = with_benchmarks(make_frame(rows), la, registry)
     la_rows = _rows(out, area_type="la", measure="ks2_l4_enma")
@@ -67,14 +97,21 @@ def test_given_la_figures_are_not_replaced(registry):
 
 def test_small_groups_and_their_complement_are_suppressed():
     rows = []
-    for group, value, cohort in [("all", 60, 30), ("fsm", 33, 3), ("not_fsm", 63, 27),
-                                 ("boys", 50, 14), ("girls", 69, 16)]:
+    for group, value, cohort in [
+        ("all", 60, 30),
+        ("fsm", 33, 3),
+        ("not_fsm", 63, 27),
+        ("boys", 50, 14),
+        ("girls", 69, 16),
+    ]:
         r = school_obs([("100001", 2011, "ks2_l4_enma", value, cohort)])[0]
         r["group"] = group
         rows.append(r)
     out = suppress_small_groups(make_frame(rows), 6, [["fsm", "not_fsm"], ["boys", "girls"]])
     by_group = out.set_index("group")
-    assert by_group.loc["fsm", "status"] == "suppressed" and math.isnan(by_group.loc["fsm", "value"])
+    assert by_group.loc["fsm", "status"] == "suppressed" and math.isnan(
+        by_group.loc["fsm", "value"]
+    )
     # 63% of 27 with 60% of 30 would give the 3 FSM pupils' result away (1 of 3).
     assert by_group.loc["not_fsm", "status"] == "suppressed"
     assert by_group.loc["all", "value"] == 60
@@ -83,10 +120,15 @@ def test_small_groups_and_their_complement_are_suppressed():
 
 def test_gaps_need_both_figures(registry):
     rows = []
-    for urn, group, value, status in [("100001", "fsm", 40, "ok"), ("100001", "not_fsm", 70, "ok"),
-                                      ("100002", "fsm", float("nan"), "suppressed"),
-                                      ("100002", "not_fsm", float("nan"), "suppressed")]:
-        r = school_obs([(urn, 2011, "ks2_l4_enma", value, 20, float("nan"), float("nan"), status)])[0]
+    for urn, group, value, status in [
+        ("100001", "fsm", 40, "ok"),
+        ("100001", "not_fsm", 70, "ok"),
+        ("100002", "fsm", float("nan"), "suppressed"),
+        ("100002", "not_fsm", float("nan"), "suppressed"),
+    ]:
+        r = school_obs([(urn, 2011, "ks2_l4_enma", value, 20, float("nan"), float("nan"), status)])[
+            0
+        ]
         r["group"] = group
         rows.append(r)
     out = gaps(make_frame(rows), registry).set_index("area")
@@ -103,6 +145,10 @@ def test_significance_from_the_interval():
 
 
 def test_trend():
-    assert trend({2009: 50, 2010: 55, 2011: 52}) == {"first_year": 2009, "change": 2, "last_change": -3}
+    assert trend({2009: 50, 2010: 55, 2011: 52}) == {
+        "first_year": 2009,
+        "change": 2,
+        "last_change": -3,
+    }
     assert trend({2011: 52})["change"] is None
     assert ENGLAND == "E92000001"

@@ -46,12 +46,16 @@ class BuildResult:
 
 
 def read_inputs(paths: Paths) -> tuple[Registry, Dataset, Content]:
-    """Load and validate everything; raise InputErrors listing every problem."""
+    """Load and validate everything; raise InputErrors listing every problem at once."""
     registry = load_registry(paths.data)
     site = load_site_config(paths.content)
-    dataset = load(paths.data, registry)
-    content = load_content(paths.content, site)
-    problems = check_links(content, set(dataset.schools), set(dataset.las))
+    problems: list[str] = []
+    content = load_content(paths.content, site, problems)
+    try:
+        dataset = load(paths.data, registry)
+    except InputErrors as exc:
+        raise InputErrors(exc.problems + problems) from None
+    problems += check_links(content, set(dataset.schools), set(dataset.las))
     if problems:
         raise InputErrors(problems)
     return registry, dataset, content
@@ -78,11 +82,16 @@ def drop_duplicates(obs: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
 def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Report:
     site = content.site
     obs = drop_duplicates(dataset.observations, dataset.warnings)
-    obs = measures.suppress_small_groups(obs, site["suppression"]["min_pupils"], registry.partitions)
+    obs = measures.suppress_small_groups(
+        obs, site["suppression"]["min_pupils"], registry.partitions
+    )
     schools_la = pd.Series({urn: s.la_code for urn, s in dataset.schools.items()}, dtype=object)
     obs = measures.with_benchmarks(
-        obs, schools_la, registry,
-        site["benchmarks"]["min_schools_for_la"], site["benchmarks"]["min_las_for_england"],
+        obs,
+        schools_la,
+        registry,
+        site["benchmarks"]["min_schools_for_la"],
+        site["benchmarks"]["min_las_for_england"],
     )
     gaps = measures.gaps(obs, registry)
     placements = standards.place_schools(obs, dataset.schools, registry)
@@ -94,8 +103,10 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
     ds, content = report.dataset, report.content
     out: list[tuple[str, str, dict]] = []
     schools = sorted(ds.schools.values(), key=lambda s: s.name)
-    las = sorted((la for la in ds.las.values() if any(s.la_code == la.code for s in schools)),
-                 key=lambda la: la.name)
+    las = sorted(
+        (la for la in ds.las.values() if any(s.la_code == la.code for s in schools)),
+        key=lambda la: la.name,
+    )
     for school in schools:
         page = pages.school_page(report, school)
         page["what"] = f"school {school.urn} ({school.source})"
@@ -110,51 +121,86 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
         linked = [ds.schools[u] for u in study.schools if u in ds.schools]
         for t in study.themes:
             by_theme.setdefault(t, []).append(study)
-        out.append((
-            "case_study.html", f"case-studies/{study.slug}/index.html",
-            {"study": study, "schools": linked,
-             "la": ds.las.get(study.la) if study.la in la_codes else None,
-             "la_name": ds.las[study.la].name if study.la in ds.las else "",
-             "themes": [content.themes[t] for t in study.themes if t in content.themes],
-             "what": study.path},
-        ))
-    out.append(("case_studies.html", "case-studies/index.html",
-                {"studies": content.case_studies, "themes": list(content.themes.values())}))
+        out.append(
+            (
+                "case_study.html",
+                f"case-studies/{study.slug}/index.html",
+                {
+                    "study": study,
+                    "schools": linked,
+                    "la": ds.las.get(study.la) if study.la in la_codes else None,
+                    "la_name": ds.las[study.la].name if study.la in ds.las else "",
+                    "themes": [content.themes[t] for t in study.themes if t in content.themes],
+                    "what": study.path,
+                },
+            )
+        )
+    out.append(
+        (
+            "case_studies.html",
+            "case-studies/index.html",
+            {"studies": content.case_studies, "themes": list(content.themes.values())},
+        )
+    )
     for tid, theme in content.themes.items():
-        out.append(("theme.html", f"themes/{tid}/index.html",
-                    {"theme": theme, "studies": by_theme.get(tid, [])}))
+        out.append(
+            (
+                "theme.html",
+                f"themes/{tid}/index.html",
+                {"theme": theme, "studies": by_theme.get(tid, [])},
+            )
+        )
     az = [{"la": la, "schools": [s for s in schools if s.la_code == la.code]} for la in las]
-    out.append(("home.html", "index.html",
-                {"las": las, "featured": [s for s in content.case_studies if s.featured],
-                 "school_count": len(schools)}))
+    out.append(
+        (
+            "home.html",
+            "index.html",
+            {
+                "las": las,
+                "featured": [s for s in content.case_studies if s.featured],
+                "school_count": len(schools),
+            },
+        )
+    )
     out.append(("search.html", "search/index.html", {"az": az}))
     out.append(("compare.html", "compare/index.html", {}))
     statuses = [st for st in STATUSES.values() if st.id != "ok"]
-    out.append(("methodology.html", "methodology/index.html",
-                {"registry": report.registry, "statuses": statuses}))
+    out.append(
+        (
+            "methodology.html",
+            "methodology/index.html",
+            {"registry": report.registry, "statuses": statuses},
+        )
+    )
     out.append(("downloads.html", "downloads/index.html", {"las": las}))
     return out
 
 
 def write_downloads(report: pages.Report, writer: render_html.Writer) -> None:
     ds = report.dataset
-    names = {urn: s.name for urn, s in ds.schools.items()} | {c: la.name for c, la in ds.las.items()}
+    names = {urn: s.name for urn, s in ds.schools.items()} | {
+        c: la.name for c, la in ds.las.items()
+    }
     la_of = {urn: s.la_code for urn, s in ds.schools.items()}
     rows = downloads.measure_records(report.obs, report.registry, names, la_of)
     std = downloads.standard_records(report.placements, names, la_of)
-    writer.write("downloads/measures.csv", downloads.to_csv(rows, downloads.MEASURE_FIELDS), "downloads")
+    writer.write(
+        "downloads/measures.csv", downloads.to_csv(rows, downloads.MEASURE_FIELDS), "downloads"
+    )
     writer.write("downloads/measures.json", downloads.to_json(rows), "downloads")
-    writer.write("downloads/standards.csv", downloads.to_csv(std, downloads.STANDARD_FIELDS), "downloads")
+    writer.write(
+        "downloads/standards.csv", downloads.to_csv(std, downloads.STANDARD_FIELDS), "downloads"
+    )
     writer.write("downloads/standards.json", downloads.to_json(std), "downloads")
-    codes = sorted({r["la_code"] for r in rows if r["la_code"]})
-    for code in codes:
-        if code not in ds.las or not any(s.la_code == code for s in ds.schools.values()):
-            continue
+    for code in sorted({s.la_code for s in ds.schools.values() if s.la_code in ds.las}):
         la_rows = [r for r in rows if r["la_code"] == code or r["area_type"] == "england"]
         la_std = [r for r in std if r["la_code"] == code]
-        writer.write(f"la/{code}/measures.csv", downloads.to_csv(la_rows, downloads.MEASURE_FIELDS), code)
-        writer.write(f"la/{code}/measures.json", downloads.to_json(la_rows), code)
-        writer.write(f"la/{code}/standards.csv", downloads.to_csv(la_std, downloads.STANDARD_FIELDS), code)
+        for name, text in [
+            ("measures.csv", downloads.to_csv(la_rows, downloads.MEASURE_FIELDS)),
+            ("measures.json", downloads.to_json(la_rows)),
+            ("standards.csv", downloads.to_csv(la_std, downloads.STANDARD_FIELDS)),
+        ]:
+            writer.write(f"la/{code}/{name}", text, f"LA {code} downloads")
 
 
 def publish(tmp: Path, out: Path) -> None:

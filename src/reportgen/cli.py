@@ -13,12 +13,21 @@ COMMANDS = ("build", "serve", "check", "synth", "new")
 
 
 def _folders(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=Path("data"), help="data folder (default: data)")
-    parser.add_argument("--content", type=Path, default=Path("content"),
-                        help="content folder (default: content)")
-    parser.add_argument("--templates", type=Path, default=Path("templates"),
-                        help="templates folder (default: templates)")
-    parser.add_argument("--out", type=Path, default=Path("site"), help="output folder (default: site)")
+    parser.add_argument(
+        "--data", type=Path, default=Path("data"), help="data folder (default: data)"
+    )
+    parser.add_argument(
+        "--content", type=Path, default=Path("content"), help="content folder (default: content)"
+    )
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        default=Path("templates"),
+        help="templates folder (default: templates)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("site"), help="output folder (default: site)"
+    )
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -30,8 +39,13 @@ def make_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the site (the default)")
     for p in (parser, b):
         _folders(p)
-        p.add_argument("--pdf", dest="pdf", action="store_true", default=False,
-                       help="also render PDF report cards")
+        p.add_argument(
+            "--pdf",
+            dest="pdf",
+            action="store_true",
+            default=False,
+            help="also render PDF report cards",
+        )
         p.add_argument("--no-pdf", dest="pdf", action="store_false", help="HTML only")
         p.add_argument("--jobs", type=int, default=1, help="worker processes")
         p.add_argument("--quiet", action="store_true", help="print only errors")
@@ -53,7 +67,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 def report_errors(exc: InputError) -> int:
     problems = exc.problems if isinstance(exc, InputErrors) else [str(exc)]
-    print(f"error: {len(problems)} problem(s) in the input; the site was not changed.", file=sys.stderr)
+    print(
+        f"error: {len(problems)} problem(s) in the input; the site was not changed.",
+        file=sys.stderr,
+    )
     for p in problems:
         print(f"  {p}", file=sys.stderr)
     return 2
@@ -126,7 +143,8 @@ def cmd_new(args: argparse.Namespace) -> int:
         "themes: []             # ids from content/themes.yml\n"
         'source: "Who supplied this case study, and when."\n'
         "featured: false\n"
-        "---\n\n## The school\n\n## What it changed\n\n## The difference it made\n\n## Key lessons\n",
+        "---\n\n## The school\n\n## What it changed\n\n"
+        "## The difference it made\n\n## Key lessons\n",
         encoding="utf-8",
     )
     print(f"Wrote {path}")
@@ -145,7 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = args.command or "build"
     handler = {
-        "build": cmd_build, "check": cmd_check, "synth": cmd_synth, "new": cmd_new,
+        "build": cmd_build,
+        "check": cmd_check,
+        "synth": cmd_synth,
+        "new": cmd_new,
         "serve": cmd_serve,
     }[command]
     return handler(args)

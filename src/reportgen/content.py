@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import markdown
 import yaml
 
-from .errors import InputError, InputErrors
+from .errors import InputError, suggest
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -66,7 +65,9 @@ class Content:
 
 
 def render_markdown(text: str) -> str:
-    return markdown.markdown(text, extensions=["tables", "sane_lists", "attr_list"], output_format="html")
+    return markdown.markdown(
+        text, extensions=["tables", "sane_lists", "attr_list"], output_format="html"
+    )
 
 
 def split_front_matter(path: Path) -> tuple[dict, str]:
@@ -94,14 +95,18 @@ def load_themes(content_dir: Path) -> dict[str, Theme]:
     for tid, spec in (doc.get("themes") or {}).items():
         if not SLUG.match(tid):
             raise InputError(f"{path}: theme id {tid!r} must be lower-case words joined by '-'")
-        themes[tid] = Theme(tid, spec["name"], spec.get("description", ""), spec.get("kind", "school"))
+        themes[tid] = Theme(
+            tid, spec["name"], spec.get("description", ""), spec.get("kind", "school")
+        )
     return themes
 
 
 def load_case_study(path: Path, themes: dict[str, Theme], problems: list[str]) -> CaseStudy | None:
     slug = path.stem
     if not SLUG.match(slug):
-        problems.append(f"{path}: the file name must be lower-case words joined by '-' (it becomes the URL)")
+        problems.append(
+            f"{path}: the file name must be lower-case words joined by '-' (it becomes the URL)"
+        )
         return None
     try:
         meta, body = split_front_matter(path)
@@ -113,10 +118,10 @@ def load_case_study(path: Path, themes: dict[str, Theme], problems: list[str]) -
             problems.append(f"{path}, front matter '{key}': required")
     for key, value in meta.items():
         if key not in CASE_STUDY_KEYS:
-            hint = difflib.get_close_matches(key, list(CASE_STUDY_KEYS), n=1)
+            hint = suggest(key, list(CASE_STUDY_KEYS))
             problems.append(
                 f"{path}, front matter '{key}': unknown key"
-                + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                + (f" (did you mean '{hint}'?)" if hint else "")
             )
         elif not isinstance(value, CASE_STUDY_KEYS[key]) and value is not None:
             problems.append(
@@ -125,10 +130,10 @@ def load_case_study(path: Path, themes: dict[str, Theme], problems: list[str]) -
             )
     for theme in meta.get("themes") or []:
         if theme not in themes:
-            hint = difflib.get_close_matches(str(theme), list(themes), n=1)
+            hint = suggest(str(theme), list(themes))
             problems.append(
                 f"{path}, front matter 'themes': unknown theme {theme!r}"
-                + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                + (f" (did you mean {hint!r}?)" if hint else "")
             )
     return CaseStudy(
         slug=slug,
@@ -148,8 +153,8 @@ def load_case_study(path: Path, themes: dict[str, Theme], problems: list[str]) -
     )
 
 
-def load_content(content_dir: Path, site: dict) -> Content:
-    problems: list[str] = []
+def load_content(content_dir: Path, site: dict, problems: list[str]) -> Content:
+    """Read the content folder; problems are appended to ``problems``."""
     themes = load_themes(content_dir)
     studies = []
     for path in sorted((content_dir / "case-studies").glob("*.md")):
@@ -168,8 +173,6 @@ def load_content(content_dir: Path, site: dict) -> Content:
             "html": render_markdown(body),
             "path": str(path),
         }
-    if problems:
-        raise InputErrors(problems)
     return Content(site, themes, studies, commentary)
 
 
@@ -179,14 +182,18 @@ def check_links(content: Content, schools: set[str], las: set[str]) -> list[str]
     for study in content.case_studies:
         for urn in study.schools:
             if urn not in schools:
-                hint = difflib.get_close_matches(urn, list(schools), n=1)
+                hint = suggest(urn, list(schools))
                 problems.append(
                     f"{study.path}, front matter 'schools': no school with URN {urn} in the data"
-                    + (f" (did you mean {hint[0]}?)" if hint else "")
+                    + (f" (did you mean {hint}?)" if hint else "")
                 )
         if study.la and study.la not in las:
-            problems.append(f"{study.path}, front matter 'la': no LA with code {study.la} in the data")
+            problems.append(
+                f"{study.path}, front matter 'la': no LA with code {study.la} in the data"
+            )
     for code, page in content.la_commentary.items():
         if code not in las:
-            problems.append(f"{page['path']}: the file name must be an LA code in the data; {code} is not")
+            problems.append(
+                f"{page['path']}: the file name must be an LA code in the data; {code} is not"
+            )
     return problems

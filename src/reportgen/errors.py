@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 
 class InputError(Exception):
     """Bad input. The message names where it is and what was expected."""
@@ -23,3 +25,19 @@ class InputErrors(InputError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+def suggest(name: str, choices: set[str] | list[str]) -> str | None:
+    """The most likely intended value: fewest edits among difflib's candidates."""
+    found = difflib.get_close_matches(name, list(choices), n=5)
+    return min(found, key=lambda c: (_edits(name, c), found.index(c))) if found else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (small strings only)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, InputErrors, at
+from .errors import InputError, InputErrors, at, suggest
 from .model import (
     CODES,
     ENGLAND,
@@ -74,7 +74,7 @@ def _decode(data: bytes, path: Path) -> str:
 def classify(path: Path) -> str | None:
     """The kind of a CSV file from its header, or None when unknown."""
     header = set(read_header(path))
-    if DFE_LA_CODES <= header:
+    if header >= DFE_LA_CODES:
         return "dfe_la_codes"
     for kind, needed in TIDY_KINDS.items():
         if needed <= header:
@@ -138,7 +138,7 @@ def _years(frame: pd.DataFrame, path: Path, problems: list[str]) -> pd.Series:
 
 
 def _figures_columns(
-    frame: pd.DataFrame, path: Path, problems: list[str], measures: set[str]
+    frame: pd.DataFrame, path: Path, problems: list[str], measures: set[str], groups: set[str]
 ) -> pd.DataFrame:
     """Common reading of results and benchmarks: value, CI, cohort, measure."""
     out = pd.DataFrame(index=frame.index)
@@ -147,7 +147,7 @@ def _figures_columns(
     unknown = ~out["measure"].isin(measures) & (out["measure"] != "")
     for idx in unknown[unknown].index[:20]:
         name = out["measure"][idx]
-        hint = _closest(name, measures)
+        hint = suggest(name, measures)
         problems.append(
             f"{at(path, idx + 2, 'measure')}: unknown measure {name!r}"
             + (f" (did you mean {hint!r}?)" if hint else "")
@@ -155,6 +155,14 @@ def _figures_columns(
     out["group"] = (
         frame["group"].astype(str).str.strip().replace("", "all") if "group" in frame else "all"
     )
+    unknown = ~out["group"].isin(groups)
+    for idx in unknown[unknown].index[:20]:
+        name = out["group"][idx]
+        hint = suggest(name, groups)
+        problems.append(
+            f"{at(path, idx + 2, 'group')}: unknown pupil group {name!r}"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+        )
     value, status, bad = parse_figures(frame["value"])
     for idx in bad[bad].index[:20]:
         problems.append(
@@ -186,16 +194,9 @@ def _figures_columns(
     return out
 
 
-def _closest(name: str, choices: set[str] | list[str]) -> str | None:
-    import difflib
-
-    found = difflib.get_close_matches(name, list(choices), n=1)
-    return found[0] if found else None
-
-
 def read_results(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
     frame = read_table(path)
-    out = _figures_columns(frame, path, problems, set(registry.measures))
+    out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
     out["area"] = _required_text(frame, "urn", path, problems)
     out["area_type"] = "school"
     out["statistic"] = "value"
@@ -205,7 +206,7 @@ def read_results(path: Path, registry: Registry, problems: list[str]) -> pd.Data
 
 def read_benchmarks(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
     frame = read_table(path)
-    out = _figures_columns(frame, path, problems, set(registry.measures))
+    out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
     area = _required_text(frame, "area", path, problems)
     is_england = area.str.lower().isin(["england", "e", ENGLAND.lower()])
     out["area"] = area.where(~is_england, ENGLAND)
@@ -218,8 +219,7 @@ def read_benchmarks(path: Path, registry: Registry, problems: list[str]) -> pd.D
     stat = stat.replace({"mean": "average"})
     for idx in stat.index[~stat.isin(["average", "median"])][:20]:
         problems.append(
-            f"{at(path, idx + 2, 'statistic')}: expected 'average' or 'median', "
-            f"found {stat[idx]!r}"
+            f"{at(path, idx + 2, 'statistic')}: expected 'average' or 'median', found {stat[idx]!r}"
         )
     out["statistic"] = stat
     out["computed"] = False
@@ -271,7 +271,8 @@ def read_schools(path: Path, registry: Registry, problems: list[str], ds: Datase
             postcode=_optional(row, "postcode"),
             website=_optional(row, "website"),
             status=status,
-            special=_optional(row, "school_type").lower().startswith("special") or phase == "special",
+            special=_optional(row, "school_type").lower().startswith("special")
+            or phase == "special",
             aliases=[a.strip() for a in _optional(row, "aliases").split("|") if a.strip()],
             predecessor_urn=_optional(row, "predecessor_urn"),
             source=f"{path.name}:{line}",
@@ -292,8 +293,13 @@ def read_schools(path: Path, registry: Registry, problems: list[str], ds: Datase
                 )
                 break
             figure_rows.append(
-                {"area": urn, "year": int(year_text), "measure": column, "value": text,
-                 "source": f"{path.name}:{line}"}
+                {
+                    "area": urn,
+                    "year": int(year_text),
+                    "measure": column,
+                    "value": text,
+                    "source": f"{path.name}:{line}",
+                }
             )
     return figure_rows
 
@@ -301,7 +307,9 @@ def read_schools(path: Path, registry: Registry, problems: list[str], ds: Datase
 def read_las(path: Path, kind: str, problems: list[str], ds: Dataset) -> None:
     frame = read_table(path)
     code_col, name_col, region_col = (
-        ("LEA", "LA Name", "REGION NAME") if kind == "dfe_la_codes" else ("la_code", "name", "region")
+        ("LEA", "LA Name", "REGION NAME")
+        if kind == "dfe_la_codes"
+        else ("la_code", "name", "region")
     )
     for idx, row in frame.iterrows():
         code = _optional(row, code_col)
@@ -386,7 +394,9 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         kind = classify(path)
         rel = path.relative_to(data_dir)
         if kind is None:
-            ds.warnings.append(f"{rel}: not a file reportgen knows (header not recognised); skipped")
+            ds.warnings.append(
+                f"{rel}: not a file reportgen knows (header not recognised); skipped"
+            )
             continue
         ds.files.append(f"{rel} ({kind})")
         if kind == "results":
@@ -422,7 +432,7 @@ def _check_references(ds: Dataset, problems: list[str]) -> None:
     unknown = sorted(set(schools["area"]) - set(ds.schools))
     for urn in unknown[:20]:
         source = schools.loc[schools["area"] == urn, "source"].iloc[0]
-        hint = _closest(urn, list(ds.schools))
+        hint = suggest(urn, list(ds.schools))
         problems.append(
             f"{source}: unknown school URN {urn!r} (no row in a schools file)"
             + (f"; did you mean {hint}?" if hint else "")

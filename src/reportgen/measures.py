@@ -15,7 +15,9 @@ from .registry import Registry
 KEY = ["area_type", "area", "year", "measure", "statistic"]
 
 
-def suppress_small_groups(obs: pd.DataFrame, min_pupils: int, partitions: list[list[str]]) -> pd.DataFrame:
+def suppress_small_groups(
+    obs: pd.DataFrame, min_pupils: int, partitions: list[list[str]]
+) -> pd.DataFrame:
     """Apply the small-group rule to school figures.
 
     A figure about fewer than ``min_pupils`` pupils is suppressed. Then, in each
@@ -35,9 +37,11 @@ def suppress_small_groups(obs: pd.DataFrame, min_pupils: int, partitions: list[l
             continue
         hidden = part["status"] == "suppressed"
         shown = part["status"] == "ok"
-        counts = pd.DataFrame({"hidden": hidden, "shown": shown}).groupby(
-            [part["area"], part["year"], part["measure"]]
-        ).transform("sum")
+        counts = (
+            pd.DataFrame({"hidden": hidden, "shown": shown})
+            .groupby([part["area"], part["year"], part["measure"]])
+            .transform("sum")
+        )
         # Where exactly one member stays published beside a suppressed one,
         # that member would reveal the other by subtraction.
         reveal = shown & (counts["hidden"] >= 1) & (counts["shown"] == 1)

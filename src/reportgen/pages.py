@@ -51,7 +51,9 @@ def _nan_to_none(x: float) -> float | None:
 
 def make_figure(row: dict | None, measure: Measure, missing: str = "missing") -> Figure:
     if row is None:
-        return Figure(None, missing, measure.unit, status_label(missing), status_explanation(missing))
+        return Figure(
+            None, missing, measure.unit, status_label(missing), status_explanation(missing)
+        )
     value = _nan_to_none(row["value"])
     status = row["status"] if value is not None or row["status"] != "ok" else "missing"
     lower, upper = _nan_to_none(row["lower"]), _nan_to_none(row["upper"])
@@ -108,11 +110,15 @@ class Report:
                     years[(r["area_type"], r["area"])].add(int(r["year"]))
         self.years_by_area = {k: sorted(v) for k, v in years.items()}
         for r in self.gaps.to_dict("records"):
-            self.gap_index[(r["area_type"], r["area"], int(r["year"]), r["measure"], r["group"])] = r
+            self.gap_index[
+                (r["area_type"], r["area"], int(r["year"]), r["measure"], r["group"])
+            ] = r
         for p in self.placements:
             self.placements_by_school.setdefault(p.urn, []).append(p)
 
-    def figure(self, area_type: str, area: str, year: int, measure: str, group: str = "all") -> Figure:
+    def figure(
+        self, area_type: str, area: str, year: int, measure: str, group: str = "all"
+    ) -> Figure:
         m = self.registry.measures[measure]
         row = self.index.get((area_type, area, year, measure, group))
         missing = "missing"
@@ -141,7 +147,9 @@ def url_for_la(code: str) -> str:
     return f"la/{code}/index.html"
 
 
-def measure_row(report: Report, school: School, year: int, measure: Measure, years: list[int]) -> dict:
+def measure_row(
+    report: Report, school: School, year: int, measure: Measure, years: list[int]
+) -> dict:
     """One row of a category table: this year, LA, England, trend."""
     this = report.figure("school", school.urn, year, measure.id)
     la = report.figure("la", school.la_code, year, measure.id)
@@ -185,32 +193,32 @@ def context_block(report: Report, school: School, year: int) -> list[dict]:
     return rows
 
 
+def gap_figure(row: dict | None, measure: Measure) -> Figure:
+    """A gap as a page shows it: '−12 points', or why there is none."""
+    if row is None:
+        return Figure(None, "missing", measure.unit, status_label("missing"), "")
+    value = _nan_to_none(row["value"])
+    ok = row["status"] == "ok"
+    return Figure(
+        value,
+        row["status"],
+        measure.unit,
+        format_change(value, measure.unit) if ok else status_label(row["status"]),
+        "" if ok else status_explanation(row["status"]),
+        computed=bool(row["computed"]),
+    )
+
+
 def gaps_block(report: Report, school: School, year: int) -> list[dict]:
     rows = []
     for m in report.registry.measures.values():
         if not m.gaps:
             continue
         for group in report.registry.groups.values():
-            if not group.compare_with:
-                continue
             key = ("school", school.urn, year, m.id, group.id)
-            if key not in report.gap_index:
+            if not group.compare_with or key not in report.gap_index:
                 continue
-            gap = report.gap_index[key]
             other = report.registry.groups[group.compare_with]
-
-            def gap_fig(area_type: str, area: str, gid: str = group.id) -> Figure:
-                r = report.gap_index.get((area_type, area, year, m.id, gid))
-                if r is None:
-                    return Figure(None, "missing", "percent", status_label("missing"), "")
-                value = _nan_to_none(r["value"])
-                return Figure(
-                    value, r["status"], m.unit,
-                    format_change(value, m.unit) if r["status"] == "ok" else status_label(r["status"]),
-                    "" if r["status"] == "ok" else status_explanation(r["status"]),
-                    computed=bool(r["computed"]),
-                )
-
             rows.append(
                 {
                     "measure": m,
@@ -218,10 +226,13 @@ def gaps_block(report: Report, school: School, year: int) -> list[dict]:
                     "other": other,
                     "group_figure": report.figure("school", school.urn, year, m.id, group.id),
                     "other_figure": report.figure("school", school.urn, year, m.id, other.id),
-                    "gap": gap_fig("school", school.urn),
-                    "la_gap": gap_fig("la", school.la_code),
-                    "england_gap": gap_fig("england", ENGLAND),
-                    "_status": gap["status"],
+                    "gap": gap_figure(report.gap_index[key], m),
+                    "la_gap": gap_figure(
+                        report.gap_index.get(("la", school.la_code, year, m.id, group.id)), m
+                    ),
+                    "england_gap": gap_figure(
+                        report.gap_index.get(("england", ENGLAND, year, m.id, group.id)), m
+                    ),
                 }
             )
     return rows
@@ -258,8 +269,12 @@ def surveys_block(report: Report, school: School, min_responses: int) -> dict[st
                 "question": a.question,
                 "year": academic_year(a.year),
                 "responses": a.responses if shown else None,
-                "text": format_value(a.pct_agree, "percent") if shown else status_label("suppressed"),
-                "explanation": "" if shown else f"Fewer than {min_responses} answered this question.",
+                "text": format_value(a.pct_agree, "percent")
+                if shown
+                else status_label("suppressed"),
+                "explanation": ""
+                if shown
+                else f"Fewer than {min_responses} answered this question.",
                 "ok": shown,
             }
         )
@@ -277,7 +292,9 @@ def ofsted_block(report: Report, school: School) -> dict | None:
     return {
         "date": latest.date,
         "overall": latest.overall,
-        "label": ofsted_label(latest.overall, latest.date) if latest.overall else "Judgement not recorded here",
+        "label": ofsted_label(latest.overall, latest.date)
+        if latest.overall
+        else "Judgement not recorded here",
         "behaviour": ofsted_label(latest.behaviour, latest.date) if latest.behaviour else "",
         "previous": [
             {"date": i.date, "label": ofsted_label(i.overall, i.date)} for i in graded[:-1]
@@ -296,7 +313,10 @@ def school_page(report: Report, school: School) -> dict:
             categories.append({"category": category, "rows": []})
             continue
         rows = (
-            [measure_row(report, school, year, m, years) for m in _school_measures(report, school, category.id)]
+            [
+                measure_row(report, school, year, m, years)
+                for m in _school_measures(report, school, category.id)
+            ]
             if year
             else []
         )
@@ -330,10 +350,11 @@ def la_page(report: Report, code: str) -> dict:
     years = sorted({y for s in schools for y in report.years_by_area.get(("school", s.urn), [])})
     latest = years[-1] if years else None
     headline = [
-        m for m in report.registry.measures.values()
-        if m.headline and m.category in ("attainment", "progress") and any(
-            ("la", code, y, m.id, "all") in report.index for y in years
-        )
+        m
+        for m in report.registry.measures.values()
+        if m.headline
+        and m.category in ("attainment", "progress")
+        and any(("la", code, y, m.id, "all") in report.index for y in years)
     ]
     results = []
     for m in headline:
@@ -366,13 +387,19 @@ def la_page(report: Report, code: str) -> dict:
     for s in schools:
         y = report.latest_year(s.urn)
         head = next(
-            (m for m in report.registry.measures.values()
-             if m.headline and m.category == "attainment" and y
-             and ("school", s.urn, y, m.id, "all") in report.index),
+            (
+                m
+                for m in report.registry.measures.values()
+                if m.headline
+                and m.category == "attainment"
+                and y
+                and ("school", s.urn, y, m.id, "all") in report.index
+            ),
             None,
         )
         flags = [
-            p for p in report.placements_by_school.get(s.urn, [])
+            p
+            for p in report.placements_by_school.get(s.urn, [])
             if p.year == y and p.outcome == "caught"
         ]
         rows.append(
@@ -396,28 +423,29 @@ def la_page(report: Report, code: str) -> dict:
                 {
                     "standard": standard,
                     "years": [
-                        {"year": academic_year(y), "schools": sorted(v, key=lambda r: r["school"].name)}
+                        {
+                            "year": academic_year(y),
+                            "schools": sorted(v, key=lambda r: r["school"].name),
+                        }
                         for y, v in sorted(by_year.items(), reverse=True)
                     ],
                 }
             )
     gaps = []
     if latest:
-        for r in report.gaps[(report.gaps["area_type"] == "la") & (report.gaps["area"] == code)
-                             & (report.gaps["year"] == latest)].to_dict("records"):
+        for key, r in report.gap_index.items():
+            if key[:3] != ("la", code, latest):
+                continue
             m = report.registry.measures[r["measure"]]
-            eng = report.gap_index.get(("england", ENGLAND, latest, r["measure"], r["group"]))
             gaps.append(
                 {
                     "measure": m,
                     "group": report.registry.groups[r["group"]],
                     "other": report.registry.groups[r["compared_with"]],
-                    "la": format_change(_nan_to_none(r["value"]), m.unit) if r["status"] == "ok" else status_label(r["status"]),
-                    "england": (
-                        format_change(_nan_to_none(eng["value"]), m.unit)
-                        if eng is not None and eng["status"] == "ok" else status_label("missing")
+                    "la": gap_figure(r, m),
+                    "england": gap_figure(
+                        report.gap_index.get(("england", ENGLAND, latest, m.id, r["group"])), m
                     ),
-                    "computed": bool(r["computed"]),
                 }
             )
     return {
@@ -429,8 +457,14 @@ def la_page(report: Report, code: str) -> dict:
         "year": academic_year(latest) if latest else "",
         "commentary": report.content.la_commentary.get(code),
         "case_studies": [
-            cs for cs in report.content.case_studies
-            if cs.la == code or any(report.dataset.schools[u].la_code == code for u in cs.schools if u in report.dataset.schools)
+            cs
+            for cs in report.content.case_studies
+            if cs.la == code
+            or any(
+                report.dataset.schools[u].la_code == code
+                for u in cs.schools
+                if u in report.dataset.schools
+            )
         ],
         "path": url_for_la(code),
     }

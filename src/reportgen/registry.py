@@ -127,7 +127,9 @@ def _read_yaml(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise InputError(
+            f"{path}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
 
 
 def _years(spec: Any, where: str) -> YearRange:
@@ -187,9 +189,12 @@ def _measure(mid: str, spec: dict, era: str, path: Path) -> Measure:
     unknown = set(spec) - known
     if unknown:
         raise InputError(f"{where}: unknown key(s) {sorted(unknown)}")
-    return Measure(id=mid, era=era, phase=spec.get("phase", "any"), **{
-        k: v for k, v in spec.items() if k != "phase"
-    })
+    return Measure(
+        id=mid,
+        era=era,
+        phase=spec.get("phase", "any"),
+        **{k: v for k, v in spec.items() if k != "phase"},
+    )
 
 
 def _standard(spec: dict, path: Path, measures: dict[str, Measure]) -> Standard:

@@ -39,6 +39,12 @@ class Placement:
     indicators: list[dict] = field(default_factory=list)
 
     @property
+    def because(self) -> str:
+        """The reasons alone, as a sentence."""
+        text = join_reasons(self.reasons)
+        return (text[:1].upper() + text[1:] + ".") if text else ""
+
+    @property
     def sentence(self) -> str:
         text = self.headline
         if self.reasons:
@@ -72,9 +78,11 @@ def evaluate(
     """
     if "all" in node or "any" in node:
         is_all = "all" in node
-        results = [evaluate(c, figures, year, england, registry) for c in node["all" if is_all else "any"]]
+        results = [
+            evaluate(c, figures, year, england, registry) for c in node["all" if is_all else "any"]
+        ]
         verdicts = [v for v, _ in results]
-        decisive = False if is_all else True
+        decisive = not is_all
         if decisive in verdicts:
             verdict: bool | None = decisive
         elif None in verdicts:
@@ -106,7 +114,9 @@ def _condition(
     verdict = bool(test(value, threshold))
     shown = format_value(value, measure.unit)
     if fld != "value":
-        what = f"the {fld} end of the confidence interval for the {measure.name.lower()} was {shown}"
+        what = (
+            f"the {fld} end of the confidence interval for the {measure.name.lower()} was {shown}"
+        )
     elif measure.sentence:
         what = measure.sentence.format(value=shown)
     else:

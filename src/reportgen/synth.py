@@ -51,21 +51,73 @@ ENGLAND_SOURCES = {
     ("ks2_2lp_en", 2011): "Seed 003:199",
     ("ks2_2lp_ma", 2011): "Seed 003:199",
 }
-ENGLAND_MEDIANS = {("ks2_2lp_en", 2011): (87, "Seed 003:224"), ("ks2_2lp_ma", 2011): (86, "Seed 003:224")}
+ENGLAND_MEDIANS = {
+    ("ks2_2lp_en", 2011): (87, "Seed 003:224"),
+    ("ks2_2lp_ma", 2011): (86, "Seed 003:224"),
+}
 
-TOWNS = ["Riverford", "Ashby Marsh", "Kelton", "Stowbridge", "Hallam Green", "Wenlow", "Brackley Ford"]
+TOWNS = [
+    "Riverford",
+    "Ashby Marsh",
+    "Kelton",
+    "Stowbridge",
+    "Hallam Green",
+    "Wenlow",
+    "Brackley Ford",
+]
 PRIMARY_NAMES = [
-    "Abbey Fields", "Ashby Marsh", "Beacon Hill", "Birchwood", "Brook Lane", "Castle View",
-    "Cedar Road", "Church Street", "Clayfield", "Coppice", "Dale End", "Elmhurst", "Fairway",
-    "Fernbank", "Forest Gate", "Greenacre", "Hallam Green", "Hawthorn", "Highfield", "Holly Bank",
-    "Kelton", "Kingsmead", "Larkrise", "Long Meadow", "Maple Grove", "Mill Lane", "Northgate",
-    "Oakfield", "Orchard", "Park View", "Queensway", "Riverside", "Rowan", "St Anne's",
-    "St Mark's", "Stowbridge", "Thornbury", "Victoria", "Westfield", "Willow Brook",
+    "Abbey Fields",
+    "Ashby Marsh",
+    "Beacon Hill",
+    "Birchwood",
+    "Brook Lane",
+    "Castle View",
+    "Cedar Road",
+    "Church Street",
+    "Clayfield",
+    "Coppice",
+    "Dale End",
+    "Elmhurst",
+    "Fairway",
+    "Fernbank",
+    "Forest Gate",
+    "Greenacre",
+    "Hallam Green",
+    "Hawthorn",
+    "Highfield",
+    "Holly Bank",
+    "Kelton",
+    "Kingsmead",
+    "Larkrise",
+    "Long Meadow",
+    "Maple Grove",
+    "Mill Lane",
+    "Northgate",
+    "Oakfield",
+    "Orchard",
+    "Park View",
+    "Queensway",
+    "Riverside",
+    "Rowan",
+    "St Anne's",
+    "St Mark's",
+    "Stowbridge",
+    "Thornbury",
+    "Victoria",
+    "Westfield",
+    "Willow Brook",
 ]
 SECONDARY_NAMES = [
-    "Riverford Academy", "Ashby Marsh High School", "Kelton School", "Stowbridge College",
-    "Hallam Green School", "Wenlow High School", "St Bede's Catholic School",
-    "Brackley Ford School", "Northgate Community College", "Queen Elizabeth School",
+    "Riverford Academy",
+    "Ashby Marsh High School",
+    "Kelton School",
+    "Stowbridge College",
+    "Hallam Green School",
+    "Wenlow High School",
+    "St Bede's Catholic School",
+    "Brackley Ford School",
+    "Northgate Community College",
+    "Queen Elizabeth School",
 ]
 
 
@@ -84,30 +136,55 @@ class SchoolPlan:
     drift: float = 0.0  # change in quality per year
 
 
-def plan_la(rng: np.random.Generator, la: tuple[str, str, str], n_primary: int, n_secondary: int,
-            first_urn: int, plant: bool) -> list[SchoolPlan]:
+def plan_la(
+    rng: np.random.Generator,
+    la: tuple[str, str, str],
+    n_primary: int,
+    n_secondary: int,
+    first_urn: int,
+    plant: bool,
+) -> list[SchoolPlan]:
     code, la_name, _ = la
     plans: list[SchoolPlan] = []
     names = PRIMARY_NAMES if plant else [f"{la_name} {n}" for n in PRIMARY_NAMES]
     for i in range(n_primary):
         base = names[i % len(names)] + ("" if i < len(names) else f" {i // len(names) + 1}")
-        kind = rng.choice(["Primary School", "Primary School", "Junior School", "CofE Primary School"])
+        kind = rng.choice(
+            ["Primary School", "Primary School", "Junior School", "CofE Primary School"]
+        )
         cohort = int(rng.choice([15, 28, 30, 30, 45, 58, 60, 60, 88]))
         fsm = float(np.clip(rng.beta(2, 7), 0.02, 0.7))
-        plans.append(SchoolPlan(
-            str(first_urn + i), f"{base} {kind}", code, "primary", rng.choice(TOWNS),
-            cohort, fsm, float(np.clip(rng.normal(0.18, 0.06), 0.04, 0.45)),
-            float(np.clip(rng.beta(1.2, 8), 0.0, 0.8)), float(rng.normal(0, 0.35)),
-            float(rng.normal(0, 0.05)),
-        ))
+        plans.append(
+            SchoolPlan(
+                str(first_urn + i),
+                f"{base} {kind}",
+                code,
+                "primary",
+                rng.choice(TOWNS),
+                cohort,
+                fsm,
+                float(np.clip(rng.normal(0.18, 0.06), 0.04, 0.45)),
+                float(np.clip(rng.beta(1.2, 8), 0.0, 0.8)),
+                float(rng.normal(0, 0.35)),
+                float(rng.normal(0, 0.05)),
+            )
+        )
     for j in range(n_secondary):
         name = SECONDARY_NAMES[j % len(SECONDARY_NAMES)] if plant else f"{la_name} School {j + 1}"
-        plans.append(SchoolPlan(
-            str(first_urn + n_primary + j), name, code, "secondary", rng.choice(TOWNS),
-            int(rng.integers(120, 260)), float(np.clip(rng.beta(2, 7), 0.03, 0.6)),
-            float(np.clip(rng.normal(0.17, 0.05), 0.05, 0.4)),
-            float(np.clip(rng.beta(1.2, 8), 0.0, 0.7)), float(rng.normal(0.1, 0.2)),
-        ))
+        plans.append(
+            SchoolPlan(
+                str(first_urn + n_primary + j),
+                name,
+                code,
+                "secondary",
+                rng.choice(TOWNS),
+                int(rng.integers(120, 260)),
+                float(np.clip(rng.beta(2, 7), 0.03, 0.6)),
+                float(np.clip(rng.normal(0.17, 0.05), 0.05, 0.4)),
+                float(np.clip(rng.beta(1.2, 8), 0.0, 0.7)),
+                float(rng.normal(0.1, 0.2)),
+            )
+        )
     if plant:
         _plant(plans, n_primary)
     return plans
@@ -149,12 +226,25 @@ def simulate(plans: list[SchoolPlan], years: list[int], rng: np.random.Generator
         trend = 0.04 * y_index
         progress_en = 0.55 * quality + rng.normal(0, 0.75, n) + 0.15 * eal + 0.1 * (~boy) + trend
         progress_ma = 0.55 * quality + rng.normal(0, 0.75, n) + 0.1 * boy + trend
-        frames.append(pd.DataFrame({
-            "school": school_idx, "year": year, "fsm": fsm, "sen": sen, "eal": eal, "boy": boy,
-            "prior": np.select([prior < -0.6, prior > 1.0], ["prior_low", "prior_high"], "prior_middle"),
-            "att_en": prior + progress_en, "att_ma": prior + progress_ma,
-            "prog_en": progress_en, "prog_ma": progress_ma,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "school": school_idx,
+                    "year": year,
+                    "fsm": fsm,
+                    "sen": sen,
+                    "eal": eal,
+                    "boy": boy,
+                    "prior": np.select(
+                        [prior < -0.6, prior > 1.0], ["prior_low", "prior_high"], "prior_middle"
+                    ),
+                    "att_en": prior + progress_en,
+                    "att_ma": prior + progress_ma,
+                    "prog_en": progress_en,
+                    "prog_ma": progress_ma,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -178,9 +268,14 @@ def outcomes(pupils: pd.DataFrame, phase: str) -> pd.DataFrame:
 
 
 GROUP_COLUMNS = {
-    "fsm": ("fsm", True), "not_fsm": ("fsm", False), "sen": ("sen", True),
-    "no_sen": ("sen", False), "eal": ("eal", True), "english_first": ("eal", False),
-    "boys": ("boy", True), "girls": ("boy", False),
+    "fsm": ("fsm", True),
+    "not_fsm": ("fsm", False),
+    "sen": ("sen", True),
+    "no_sen": ("sen", False),
+    "eal": ("eal", True),
+    "english_first": ("eal", False),
+    "boys": ("boy", True),
+    "girls": ("boy", False),
 }
 
 
@@ -188,7 +283,9 @@ def tabulate(pupils: pd.DataFrame, plans: list[SchoolPlan], phase: str) -> list[
     """Results rows (urn, year, measure, group, value, cohort) from pupil rows."""
     passed = outcomes(pupils, phase)
     measures = list(passed.columns)
-    frame = pd.concat([pupils[["school", "year", "fsm", "sen", "eal", "boy", "prior"]], passed], axis=1)
+    frame = pd.concat(
+        [pupils[["school", "year", "fsm", "sen", "eal", "boy", "prior"]], passed], axis=1
+    )
     rows: list[dict] = []
     selections = {"all": slice(None)}
     selections |= {g: frame[c] == v for g, (c, v) in GROUP_COLUMNS.items()}
@@ -201,8 +298,16 @@ def tabulate(pupils: pd.DataFrame, plans: list[SchoolPlan], phase: str) -> list[
             for m in measures:
                 count = int(row[(m, "count")])
                 value = round(100 * row[(m, "sum")] / count)
-                rows.append({"urn": urn, "year": year, "measure": m, "group": group,
-                             "value": value, "cohort": count})
+                rows.append(
+                    {
+                        "urn": urn,
+                        "year": year,
+                        "measure": m,
+                        "group": group,
+                        "value": value,
+                        "cohort": count,
+                    }
+                )
     return rows
 
 
@@ -214,9 +319,18 @@ def cva_rows(pupils: pd.DataFrame, plans: list[SchoolPlan]) -> list[dict]:
     for (school, year), r in agg.iterrows():
         half = 1.96 * r["std"] / np.sqrt(r["count"])
         value = 1000 + r["mean"] - prog.mean()
-        rows.append({"urn": plans[school].urn, "year": year, "measure": "ks4_cva", "group": "all",
-                     "value": round(value, 1), "cohort": int(r["count"]),
-                     "lower": round(value - half, 1), "upper": round(value + half, 1)})
+        rows.append(
+            {
+                "urn": plans[school].urn,
+                "year": year,
+                "measure": "ks4_cva",
+                "group": "all",
+                "value": round(value, 1),
+                "cohort": int(r["count"]),
+                "lower": round(value - half, 1),
+                "upper": round(value + half, 1),
+            }
+        )
     return rows
 
 
@@ -225,22 +339,57 @@ def context_rows(plans: list[SchoolPlan], years: list[int], rng: np.random.Gener
     for p in plans:
         groups = 7 if p.phase == "primary" else 5
         for year in years:
+
             def near(x: float, sd: float) -> float:
                 return round(float(np.clip(100 * x + rng.normal(0, sd), 0, 100)), 1)
+
             rows += [
-                {"urn": p.urn, "year": year, "measure": "pupils_on_roll",
-                 "value": int(p.cohort * groups * rng.uniform(0.9, 1.05))},
+                {
+                    "urn": p.urn,
+                    "year": year,
+                    "measure": "pupils_on_roll",
+                    "value": int(p.cohort * groups * rng.uniform(0.9, 1.05)),
+                },
                 {"urn": p.urn, "year": year, "measure": "pct_fsm", "value": near(p.fsm, 1.5)},
                 {"urn": p.urn, "year": year, "measure": "pct_sen", "value": near(p.sen, 1.5)},
                 {"urn": p.urn, "year": year, "measure": "pct_eal", "value": near(p.eal, 1.0)},
-                {"urn": p.urn, "year": year, "measure": "attendance",
-                 "value": round(float(np.clip(95.2 - 6 * p.fsm + 1.2 * p.quality + rng.normal(0, 0.4), 88, 98)), 1)},
-                {"urn": p.urn, "year": year, "measure": "persistent_absence",
-                 "value": round(float(np.clip(2 + 14 * p.fsm - 2 * p.quality + rng.normal(0, 0.8), 0.5, 25)), 1)},
+                {
+                    "urn": p.urn,
+                    "year": year,
+                    "measure": "attendance",
+                    "value": round(
+                        float(
+                            np.clip(95.2 - 6 * p.fsm + 1.2 * p.quality + rng.normal(0, 0.4), 88, 98)
+                        ),
+                        1,
+                    ),
+                },
+                {
+                    "urn": p.urn,
+                    "year": year,
+                    "measure": "persistent_absence",
+                    "value": round(
+                        float(
+                            np.clip(2 + 14 * p.fsm - 2 * p.quality + rng.normal(0, 0.8), 0.5, 25)
+                        ),
+                        1,
+                    ),
+                },
             ]
             if p.phase == "secondary":
-                rows.append({"urn": p.urn, "year": year, "measure": "fixed_exclusions",
-                             "value": round(float(np.clip(3 + 10 * p.fsm - 2 * p.quality + rng.normal(0, 1), 0.2, 20)), 1)})
+                rows.append(
+                    {
+                        "urn": p.urn,
+                        "year": year,
+                        "measure": "fixed_exclusions",
+                        "value": round(
+                            float(
+                                np.clip(3 + 10 * p.fsm - 2 * p.quality + rng.normal(0, 1), 0.2, 20)
+                            ),
+                            1,
+                        ),
+                    }
+                )
     return rows
 
 
@@ -250,15 +399,24 @@ def inspection_rows(plans: list[SchoolPlan], rng: np.random.Generator) -> list[d
         for year in sorted(rng.choice([2006, 2008, 2009, 2010, 2011], size=2, replace=False)):
             grade = int(np.clip(round(2.3 - 1.1 * p.quality + rng.normal(0, 0.5)), 1, 4))
             month = int(rng.integers(1, 13))
-            rows.append({"urn": p.urn, "date": f"{year}-{month:02d}-{int(rng.integers(1, 28)):02d}",
-                         "overall": grade, "behaviour": max(1, grade - int(rng.integers(0, 2)))})
+            rows.append(
+                {
+                    "urn": p.urn,
+                    "date": f"{year}-{month:02d}-{int(rng.integers(1, 28)):02d}",
+                    "overall": grade,
+                    "behaviour": max(1, grade - int(rng.integers(0, 2))),
+                }
+            )
     return rows
 
 
 SURVEY_QUESTIONS = {
-    "parents": ["My child is happy at this school", "My child feels safe at this school",
-                "The school makes sure pupils are well behaved",
-                "I would recommend this school to another parent"],
+    "parents": [
+        "My child is happy at this school",
+        "My child feels safe at this school",
+        "The school makes sure pupils are well behaved",
+        "I would recommend this school to another parent",
+    ],
     "pupils": ["I enjoy school", "I feel safe at school", "Teachers help me to do my best"],
 }
 
@@ -271,8 +429,16 @@ def survey_rows(plans: list[SchoolPlan], year: int, rng: np.random.Generator) ->
             for q in questions:
                 n = max(3, int(base * rng.uniform(0.5, 1.1)))
                 agree = np.clip(88 + 8 * p.quality + rng.normal(0, 4), 40, 100)
-                rows.append({"urn": p.urn, "year": year, "respondents": who, "question": q,
-                             "responses": n, "pct_agree": round(float(agree))})
+                rows.append(
+                    {
+                        "urn": p.urn,
+                        "year": year,
+                        "respondents": who,
+                        "question": q,
+                        "responses": n,
+                        "pct_agree": round(float(agree)),
+                    }
+                )
     return rows
 
 
@@ -280,13 +446,24 @@ def school_rows(plans: list[SchoolPlan]) -> list[dict]:
     rows = []
     for p in plans:
         slug = p.name.lower().replace("'", "").replace(" ", "")[:24]
-        rows.append({
-            "urn": p.urn, "name": p.name, "la_code": p.la_code, "phase": p.phase,
-            "school_type": "Community school" if "CofE" not in p.name else "Voluntary aided school",
-            "age_range": "7-11" if "Junior" in p.name else ("4-11" if p.phase == "primary" else "11-16"),
-            "town": p.town, "postcode": f"RF{int(p.urn) % 9 + 1} {int(p.urn) % 7 + 1}AB",
-            "website": f"https://www.{slug}.example.org", "status": "open",
-        })
+        rows.append(
+            {
+                "urn": p.urn,
+                "name": p.name,
+                "la_code": p.la_code,
+                "phase": p.phase,
+                "school_type": "Community school"
+                if "CofE" not in p.name
+                else "Voluntary aided school",
+                "age_range": "7-11"
+                if "Junior" in p.name
+                else ("4-11" if p.phase == "primary" else "11-16"),
+                "town": p.town,
+                "postcode": f"RF{int(p.urn) % 9 + 1} {int(p.urn) % 7 + 1}AB",
+                "website": f"https://www.{slug}.example.org",
+                "status": "open",
+            }
+        )
     return rows
 
 
@@ -295,13 +472,32 @@ def benchmark_rows(years: list[int]) -> list[dict]:
     for measure, by_year in ENGLAND_LEVELS.items():
         for year in sorted(by_year):
             if year <= years[-1]:
-                rows.append({"area": "england", "year": year, "measure": measure, "group": "all",
-                             "statistic": "average", "value": by_year[year],
-                             "source": ENGLAND_SOURCES.get((measure, year), "illustrative (sample data)")})
+                rows.append(
+                    {
+                        "area": "england",
+                        "year": year,
+                        "measure": measure,
+                        "group": "all",
+                        "statistic": "average",
+                        "value": by_year[year],
+                        "source": ENGLAND_SOURCES.get(
+                            (measure, year), "illustrative (sample data)"
+                        ),
+                    }
+                )
     for (measure, year), (value, source) in ENGLAND_MEDIANS.items():
         if year in years:
-            rows.append({"area": "england", "year": year, "measure": measure, "group": "all",
-                         "statistic": "median", "value": value, "source": source})
+            rows.append(
+                {
+                    "area": "england",
+                    "year": year,
+                    "measure": measure,
+                    "group": "all",
+                    "statistic": "median",
+                    "value": value,
+                    "source": source,
+                }
+            )
     return rows
 
 
@@ -313,8 +509,15 @@ def write_csv(path: Path, rows: list[dict], fields: list[str]) -> None:
         writer.writerows(rows)
 
 
-def generate(out: Path, las: list[tuple[str, str, str]], n_primary: int, n_secondary: int,
-             years: list[int], seed: int = 2011, plant: bool = True) -> dict[str, int]:
+def generate(
+    out: Path,
+    las: list[tuple[str, str, str]],
+    n_primary: int,
+    n_secondary: int,
+    years: list[int],
+    seed: int = 2011,
+    plant: bool = True,
+) -> dict[str, int]:
     """Write schools, results, benchmarks, inspections and surveys for ``las`` into ``out``."""
     rng = np.random.default_rng(seed)
     plans: list[SchoolPlan] = []
@@ -330,19 +533,47 @@ def generate(out: Path, las: list[tuple[str, str, str]], n_primary: int, n_secon
         if phase == "secondary":
             results += cva_rows(pupils, chosen)
     results += context_rows(plans, years, rng)
-    write_csv(out / "las.csv", [dict(zip(["la_code", "name", "region"], la, strict=True)) for la in las],
-              ["la_code", "name", "region"])
-    write_csv(out / "schools.csv", school_rows(plans),
-              ["urn", "name", "la_code", "phase", "school_type", "age_range", "town", "postcode",
-               "website", "status"])
-    write_csv(out / "results.csv", results,
-              ["urn", "year", "measure", "group", "value", "cohort", "lower", "upper"])
-    write_csv(out / "benchmarks.csv", benchmark_rows(years),
-              ["area", "year", "measure", "group", "statistic", "value", "source"])
-    write_csv(out / "inspections.csv", inspection_rows(plans, rng),
-              ["urn", "date", "overall", "behaviour"])
-    write_csv(out / "surveys.csv", survey_rows(plans, years[-1], rng),
-              ["urn", "year", "respondents", "question", "responses", "pct_agree"])
+    write_csv(
+        out / "las.csv",
+        [dict(zip(["la_code", "name", "region"], la, strict=True)) for la in las],
+        ["la_code", "name", "region"],
+    )
+    write_csv(
+        out / "schools.csv",
+        school_rows(plans),
+        [
+            "urn",
+            "name",
+            "la_code",
+            "phase",
+            "school_type",
+            "age_range",
+            "town",
+            "postcode",
+            "website",
+            "status",
+        ],
+    )
+    write_csv(
+        out / "results.csv",
+        results,
+        ["urn", "year", "measure", "group", "value", "cohort", "lower", "upper"],
+    )
+    write_csv(
+        out / "benchmarks.csv",
+        benchmark_rows(years),
+        ["area", "year", "measure", "group", "statistic", "value", "source"],
+    )
+    write_csv(
+        out / "inspections.csv",
+        inspection_rows(plans, rng),
+        ["urn", "date", "overall", "behaviour"],
+    )
+    write_csv(
+        out / "surveys.csv",
+        survey_rows(plans, years[-1], rng),
+        ["urn", "year", "respondents", "question", "responses", "pct_agree"],
+    )
     return {"schools": len(plans), "results": len(results)}
 
 

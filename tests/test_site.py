@@ -1,0 +1,233 @@
+"""The sample site built whole and read back."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reportgen import synth
+from reportgen.build import Paths, build
+from reportgen.errors import InputError
+from reportgen.formatting import format_value
+
+from .conftest import ROOT
+from .readback import broken_links, table, text
+
+
+def _read(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def schools() -> list[dict]:
+    return [r for p in sorted((ROOT / "data").rglob("schools.csv")) for r in _read(p)]
+
+
+@pytest.fixture(scope="module")
+def sample_results() -> dict[tuple, dict]:
+    return {
+        (r["urn"], int(r["year"]), r["measure"], r["group"]): r
+        for r in _read(ROOT / "data" / "sample-la" / "results.csv")
+    }
+
+
+def test_every_school_has_its_page(sample_site, schools):
+    assert len(schools) == 75
+    for s in schools:
+        page = sample_site / "schools" / s["urn"] / "index.html"
+        assert page.exists(), s["urn"]
+        assert f"<h1>{s['name'].replace(chr(39), '&#39;')}</h1>" in page.read_text()
+
+
+def test_school_figures_match_the_data(sample_site, sample_results, registry):
+    """Every whole-cohort figure of 2010/11 on every sample school's page, read back
+    from its table, equals the data: the number, or 'Suppressed' for a cohort under 6."""
+    checked = 0
+    for urn in sorted({k[0] for k in sample_results}):
+        html = (sample_site / "schools" / urn / "index.html").read_text()
+        for category in ("Pupil Attainment", "Pupil Progress"):
+            rows = table(html, f"{category} in 2010/11")
+            for row in rows[1:]:
+                measure = next(m for m in registry.measures.values() if m.name == row[0])
+                given = sample_results[(urn, 2011, measure.id, "all")]
+                if int(given["cohort"]) < 6:
+                    expected = "Suppressed"
+                else:
+                    expected = format_value(float(given["value"]), measure.unit)
+                shown = row[1].split()[0] if measure.ci else row[1]
+                assert shown == expected, (urn, measure.id)
+                checked += 1
+    assert checked > 300
+
+
+def test_small_school_figures_are_suppressed_never_zero(sample_site, sample_results):
+    small = sorted(
+        {
+            k[0]
+            for k, r in sample_results.items()
+            if k[1] == 2011 and k[3] == "all" and int(r["cohort"]) < 6
+        }
+    )
+    assert small, "the sample should hold a school with a cohort under 6"
+    html = (sample_site / "schools" / small[0] / "index.html").read_text()
+    rows = table(html, "Pupil Attainment in 2010/11")
+    assert all(r[1] == "Suppressed" for r in rows[1:])
+    measures = _read(sample_site / "downloads" / "measures.csv")
+    for r in measures:
+        if r["area"] == small[0] and r["year"] == "2011" and r["measure"].startswith("ks2_"):
+            assert r["status"] == "suppressed" and r["value"] == ""
+
+
+def test_downloads_never_write_a_missing_value(sample_site):
+    rows = _read(sample_site / "downloads" / "measures.csv")
+    assert rows
+    for r in rows:
+        if r["status"] != "ok":
+            assert r["value"] == "", r
+        else:
+            assert r["value"] != "", r
+        assert r["source"], r
+    data = json.loads((sample_site / "downloads" / "measures.json").read_text())
+    assert len(data) == len(rows)
+    assert all(d["value"] is None for d in data if d["status"] != "ok")
+
+
+def test_la_page_lists_the_schools_below_the_floor(sample_site):
+    standards = _read(sample_site / "downloads" / "standards.csv")
+    below = {
+        r["school"]
+        for r in standards
+        if r["la_code"] == "999"
+        and r["standard"] == "floor_standard_ks2_2011"
+        and r["outcome"] == "caught"
+    }
+    assert 3 <= len(below) <= 10
+    page = text((sample_site / "la" / "999" / "index.html").read_text())
+    section = page.split("Primary floor standard 2010/11")[1].split("Primary floor target")[0]
+    for name in below:
+        assert name in section
+    assert f"2010/11 ({len(below)})" in page.split("Schools below the standards")[1]
+
+
+def test_planted_cases_show(sample_site):
+    standards = _read(sample_site / "downloads" / "standards.csv")
+    gg = [r for r in standards if r["standard"] == "gaining_ground" and r["outcome"] == "caught"]
+    assert max(int(r["years_in_a_row"]) for r in gg) >= 3
+    nc = [
+        r for r in standards if r["standard"] == "national_challenge" and r["outcome"] == "caught"
+    ]
+    assert nc
+
+
+def test_school_page_states_standards_in_plain_words(sample_site):
+    standards = _read(sample_site / "downloads" / "standards.csv")
+    caught = next(
+        r
+        for r in standards
+        if r["standard"] == "floor_standard_ks2_2011" and r["outcome"] == "caught"
+    )
+    page = text((sample_site / "schools" / caught["urn"] / "index.html").read_text())
+    assert caught["summary"] in page
+    assert "below the 60% floor" in page and "below the England median of 87%" in page
+
+
+def test_la_figures_agree_between_page_and_download(sample_site):
+    rows = _read(sample_site / "downloads" / "measures.csv")
+    la = {
+        r["measure"]: r
+        for r in rows
+        if r["area_type"] == "la"
+        and r["area"] == "999"
+        and r["year"] == "2011"
+        and r["group"] == "all"
+    }
+    page = (sample_site / "la" / "999" / "index.html").read_text()
+    for row in table(page, "Latest year held")[1:]:
+        name, year, la_text = row[0], row[1], row[2]
+        measure = next(r for r in la.values() if r["measure_name"] == name)
+        assert year == "2010/11"
+        assert la_text == format_value(float(measure["value"]), measure["unit"])
+        assert measure["computed"] == "True"
+
+
+def test_case_studies_themes_methodology(sample_site, registry):
+    for md in (ROOT / "content" / "case-studies").glob("*.md"):
+        assert (sample_site / "case-studies" / md.stem / "index.html").exists()
+    assert (sample_site / "case-studies" / "index.html").exists()
+    assert list((sample_site / "themes").glob("*/index.html"))
+    method = (sample_site / "methodology" / "index.html").read_text()
+    for standard in registry.standards:
+        assert f'id="{standard.id}"' in method
+    for measure in registry.measures.values():
+        assert f'id="measure-{measure.id}"' in method
+    barton = text((sample_site / "schools" / "990003" / "index.html").read_text())
+    assert "Barton Moss Primary School" in barton and "What this school did" in barton
+    rows = table(
+        (sample_site / "schools" / "990003" / "index.html").read_text(),
+        "Pupil Attainment: the years held",
+    )
+    assert rows[0] == ["Measure", "2004/05", "2005/06", "2006/07"]
+    assert ["Level 4+ in English", "52%", "62%", "72%"] in rows
+    assert ["Level 4+ in maths", "43%", "62%", "80%"] in rows
+
+
+def test_internal_links_resolve(sample_site):
+    assert broken_links(sample_site) == []
+
+
+def test_no_page_loads_anything_from_another_host(sample_site):
+    for page in sample_site.rglob("*.html"):
+        html = page.read_text()
+        assert 'src="http' not in html and '<link rel="stylesheet" href="http' not in html
+
+
+def test_failed_build_leaves_the_last_good_site(project):
+    paths = Paths(project / "data", project / "content", project / "templates", project / "site")
+    build(paths)
+    before = (project / "site" / "index.html").read_bytes()
+    results = project / "data" / "sample-la" / "results.csv"
+    results.write_text(results.read_text() + "800001,2011,ks2_l4_en,all,lots,30,,\n")
+    with pytest.raises(InputError) as info:
+        build(paths)
+    assert "results.csv, row 20294, column value" in str(info.value)
+    assert (project / "site" / "index.html").read_bytes() == before
+    assert not list(project.glob(".site.*"))
+
+
+def test_committed_sample_is_the_generator_output(tmp_path):
+    synth.sample(tmp_path)
+    for name in ("schools.csv", "results.csv", "benchmarks.csv", "inspections.csv", "surveys.csv"):
+        assert (tmp_path / name).read_bytes() == (
+            ROOT / "data" / "sample-la" / name
+        ).read_bytes(), name
+
+
+def test_command_line_check_and_build(project):
+    run = [sys.executable, str(ROOT / "build.py")]
+    ok = subprocess.run([*run, "check"], cwd=project, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("OK: 75 schools")
+    (project / "content" / "case-studies" / "bad.md").write_text(
+        "---\ntitle: Bad\nsummary: x\nsource: y\nthemes: [phonix]\nschools: [800099]\n---\nBody\n"
+    )
+    bad = subprocess.run([*run, "check"], cwd=project, capture_output=True, text=True)
+    assert bad.returncode == 2
+    assert (
+        "bad.md, front matter 'themes': unknown theme 'phonix' (did you mean 'phonics'?)"
+        in bad.stderr
+    )
+    assert "no school with URN 800099 in the data" in bad.stderr
+    new = subprocess.run(
+        [*run, "new", "case-study", "Reading at Kelton"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    )
+    assert new.returncode == 0
+    assert (project / "content" / "case-studies" / "reading-at-kelton.md").exists()
