@@ -76,6 +76,11 @@ def report_errors(exc: InputError) -> int:
     return 2
 
 
+def print_warnings(warnings: list[str]) -> None:
+    for w in warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import Paths, build
 
@@ -85,8 +90,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     except InputError as exc:
         return report_errors(exc)
     if not args.quiet:
-        for w in result.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+        print_warnings(result.warnings)
         print(
             f"Built {result.pages} pages ({result.files} files) into {result.out} "
             f"in {result.seconds:.1f} s with {len(result.warnings)} warning(s)."
@@ -101,8 +105,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         _, dataset, content = read_inputs(Paths(args.data, args.content, args.templates, args.out))
     except InputError as exc:
         return report_errors(exc)
-    for w in dataset.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    print_warnings(dataset.warnings)
     print(
         f"OK: {len(dataset.schools)} schools, {len(dataset.las)} LAs, "
         f"{len(dataset.observations)} figures, {len(content.case_studies)} case studies."

@@ -137,6 +137,19 @@ def _years(frame: pd.DataFrame, path: Path, problems: list[str]) -> pd.Series:
     return year.fillna(0).astype(int)
 
 
+def _check_known(
+    values: pd.Series, known: set[str], path: Path, column: str, what: str, problems: list[str]
+) -> None:
+    """Each value must be one of ``known``; suggest the closest for a typo."""
+    unknown = ~values.isin(known) & (values != "")
+    for idx in unknown[unknown].index[:20]:
+        hint = suggest(values[idx], known)
+        problems.append(
+            f"{at(path, idx + 2, column)}: unknown {what} {values[idx]!r}"
+            + (f" (did you mean {hint!r}?)" if hint else "")
+        )
+
+
 def _figures_columns(
     frame: pd.DataFrame, path: Path, problems: list[str], measures: set[str], groups: set[str]
 ) -> pd.DataFrame:
@@ -144,25 +157,11 @@ def _figures_columns(
     out = pd.DataFrame(index=frame.index)
     out["year"] = _years(frame, path, problems)
     out["measure"] = _required_text(frame, "measure", path, problems)
-    unknown = ~out["measure"].isin(measures) & (out["measure"] != "")
-    for idx in unknown[unknown].index[:20]:
-        name = out["measure"][idx]
-        hint = suggest(name, measures)
-        problems.append(
-            f"{at(path, idx + 2, 'measure')}: unknown measure {name!r}"
-            + (f" (did you mean {hint!r}?)" if hint else "")
-        )
+    _check_known(out["measure"], measures, path, "measure", "measure", problems)
     out["group"] = (
         frame["group"].astype(str).str.strip().replace("", "all") if "group" in frame else "all"
     )
-    unknown = ~out["group"].isin(groups)
-    for idx in unknown[unknown].index[:20]:
-        name = out["group"][idx]
-        hint = suggest(name, groups)
-        problems.append(
-            f"{at(path, idx + 2, 'group')}: unknown pupil group {name!r}"
-            + (f" (did you mean {hint!r}?)" if hint else "")
-        )
+    _check_known(out["group"], groups, path, "group", "pupil group", problems)
     value, status, bad = parse_figures(frame["value"])
     for idx in bad[bad].index[:20]:
         problems.append(
