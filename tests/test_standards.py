@@ -116,26 +116,44 @@ def test_floor_standard_2016_exclusions_and_progress(registry):
     rows = []
     for urn, cohort in [("100001", 40), ("100002", 9), ("100003", 30), ("100004", 30)]:
         rows += [
-            (urn, 2018, "ks2_rwm_exp", 50, cohort),
-            (urn, 2018, "ks2_read_progress", -5.1, cohort),
-            (urn, 2018, "ks2_writ_progress", -1.0, cohort),
-            (urn, 2018, "ks2_mat_progress", 0.5, cohort),
+            (urn, 2017, "ks2_rwm_exp", 50, cohort),
+            (urn, 2017, "ks2_read_progress", -5.1, cohort),
+            (urn, 2017, "ks2_writ_progress", -1.0, cohort),
+            (urn, 2017, "ks2_mat_progress", 0.5, cohort),
         ]
     placed = _place(registry, rows, schools)
-    p = placed[("100001", "floor_standard_ks2_2016", 2018)]
+    p = placed[("100001", "floor_standard_ks2_2016", 2017)]
     assert p.outcome == "caught"
-    assert (
-        "the reading progress score was -5.1, below the sufficient-progress line of -5" in p.reasons
+    assert "the reading progress score was -5.1, below the sufficient-progress line of -5" in (
+        p.reasons
     )
-    assert placed[("100002", "floor_standard_ks2_2016", 2018)].outcome == "not_assessed"
-    assert (
-        "only 9 pupils were eligible"
-        in placed[("100002", "floor_standard_ks2_2016", 2018)].reasons[0]
-    )
-    assert placed[("100003", "floor_standard_ks2_2016", 2018)].reasons == [
+    small = placed[("100002", "floor_standard_ks2_2016", 2017)]
+    assert small.outcome == "not_assessed"
+    assert "only 9 pupils were eligible" in small.reasons[0]
+    assert placed[("100003", "floor_standard_ks2_2016", 2017)].reasons == [
         "special schools are not assessed against this standard"
     ]
-    assert placed[("100004", "floor_standard_ks2_2016", 2018)].reasons == ["the school has closed"]
+    assert placed[("100004", "floor_standard_ks2_2016", 2017)].reasons == ["the school has closed"]
+
+
+def test_floor_standard_from_2018_one_subject_must_be_significantly_low(registry):
+    cases = {
+        # urn: (reading, its interval, writing, its interval) ; maths fine
+        "100001": (-5.1, (-8.0, 0.3), -1.0, (-3.0, 1.0)),  # one subject, not significant
+        "100002": (-5.1, (-8.0, -0.4), -1.0, (-3.0, 1.0)),  # one subject, significant
+        "100003": (-5.5, (-9.0, 0.2), -7.5, (-11.0, 0.5)),  # two subjects below the lines
+    }
+    rows = []
+    for urn, (read, (rl, ru), writ, (wl, wu)) in cases.items():
+        rows += [
+            (urn, 2018, "ks2_rwm_exp", 50, 30),
+            (urn, 2018, "ks2_read_progress", read, 30, rl, ru),
+            (urn, 2018, "ks2_writ_progress", writ, 30, wl, wu),
+            (urn, 2018, "ks2_mat_progress", 0.0, 30, -2.0, 2.0),
+        ]
+    placed = _place(registry, rows, {u: make_school(u) for u in cases})
+    outcome = {u: placed[(u, "floor_standard_ks2_2016", 2018)].outcome for u in cases}
+    assert outcome == {"100001": "clear", "100002": "caught", "100003": "caught"}
 
 
 def test_coasting_needs_three_years_and_an_interval_below_zero(registry):
