@@ -20,17 +20,17 @@ def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def test_files_are_recognised_by_header_not_name(tmp_path):
+def test_files_are_recognised_by_header_not_name(tmp_path, registry):
     write(tmp_path, "a.csv", SCHOOLS)
     write(tmp_path, "deep/inside/x.csv", "urn,year,measure,value\n100001,2011,ks2_l4_en,80\n")
     write(tmp_path, "b.csv", "area,year,measure,value\nengland,2011,ks2_l4_en,82\n")
     write(tmp_path, "c.csv", "something,else\n1,2\n")
-    assert classify(tmp_path / "a.csv") == "schools"
-    assert classify(tmp_path / "deep/inside/x.csv") == "results"
-    assert classify(tmp_path / "b.csv") == "benchmarks"
-    assert classify(tmp_path / "c.csv") is None
+    assert classify(tmp_path / "a.csv", registry) == "schools"
+    assert classify(tmp_path / "deep/inside/x.csv", registry) == "results"
+    assert classify(tmp_path / "b.csv", registry) == "benchmarks"
+    assert classify(tmp_path / "c.csv", registry) is None
     assert (
-        classify(Path(__file__).parents[1] / "data" / "la_and_region_codes_meta.csv")
+        classify(Path(__file__).parents[1] / "data" / "la_and_region_codes_meta.csv", registry)
         == "dfe_la_codes"
     )
 

@@ -45,8 +45,14 @@ class BuildResult:
     out: Path | None = None
 
 
-def read_inputs(paths: Paths) -> tuple[Registry, Dataset, Content]:
-    """Load and validate everything; raise InputErrors listing every problem at once."""
+def read_inputs(paths: Paths, strict: bool = False) -> tuple[Registry, Dataset, Content]:
+    """Load and validate everything; raise InputErrors listing every problem at once.
+
+    Content that names a school or LA missing from the data is an error when
+    ``strict`` (``check``), and a warning in a build: the same case studies are
+    published with different data folders, and a page without its school link
+    is better than no site.
+    """
     registry = load_registry(paths.data)
     site = load_site_config(paths.content)
     problems: list[str] = []
@@ -55,28 +61,46 @@ def read_inputs(paths: Paths) -> tuple[Registry, Dataset, Content]:
         dataset = load(paths.data, registry)
     except InputErrors as exc:
         raise InputErrors(exc.problems + problems) from None
-    problems += check_links(content, set(dataset.schools), set(dataset.las))
+    links = check_links(content, set(dataset.schools), set(dataset.las))
+    if strict:
+        problems += links
+    else:
+        dataset.warnings += links
     if problems:
         raise InputErrors(problems)
     return registry, dataset, content
 
 
 def drop_duplicates(obs: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
-    """The same figure given twice: the later file wins, with a warning naming both."""
-    dup = obs.duplicated(KEY, keep="last")
+    """One figure per key. A year's own file wins over a later file's prior-year
+    column; between two files of the same standing the later one wins. Where
+    the two disagree, a warning names the school, the measure and both sources.
+    """
+    obs = obs.sort_values("prior", ascending=False, kind="stable")
+    dup = obs.duplicated(KEY, keep=False)
     if dup.any():
-        later = obs[obs.duplicated(KEY, keep="first")]
-        for (_, first), (_, second) in list(
-            zip(obs[dup].iterrows(), later.iterrows(), strict=False)
-        )[:10]:
-            warnings.append(
-                f"{first['source']} and {second['source']} both give {first['measure']} "
-                f"({first['group']}) for {first['area']} in {academic_year(int(first['year']))}; "
-                "using the second"
+        both = obs[dup]
+        values = both["value"].round(6).astype(str) + "|" + both["status"]
+        differ = values.groupby([both[k] for k in KEY]).transform("nunique") > 1
+        clashes = both[differ].groupby(KEY, sort=True)
+        for n, (_, rows) in enumerate(clashes):
+            if n == 10:
+                warnings.append(f"... and {clashes.ngroups - 10} more figures that disagree")
+                break
+            kept = rows.iloc[-1]
+            others = "; ".join(
+                f"{r['source']} gives {_shown(r)}" for _, r in rows.iloc[:-1].iterrows()
             )
-        if dup.sum() > 10:
-            warnings.append(f"... and {dup.sum() - 10} more figures given twice")
-    return obs[~dup]
+            warnings.append(
+                f"{kept['area']} {kept['measure']} ({kept['group']}) "
+                f"{academic_year(int(kept['year']))}: using {_shown(kept)} from "
+                f"{kept['source']}; {others}"
+            )
+    return obs.drop_duplicates(KEY, keep="last").sort_index()
+
+
+def _shown(row: pd.Series) -> str:
+    return f"{row['value']:g}" if row["status"] == "ok" else row["status"]
 
 
 def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Report:
@@ -93,6 +117,7 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
         site["benchmarks"]["min_schools_for_la"],
         site["benchmarks"]["min_las_for_england"],
     )
+    obs = measures.england_centres(obs, registry)
     gaps = measures.gaps(obs, registry)
     placements = standards.place_schools(obs, dataset.schools, registry)
     return pages.Report(dataset, registry, content, obs, gaps, placements)

@@ -102,7 +102,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .build import Paths, read_inputs
 
     try:
-        _, dataset, content = read_inputs(Paths(args.data, args.content, args.templates, args.out))
+        _, dataset, content = read_inputs(
+            Paths(args.data, args.content, args.templates, args.out), strict=True
+        )
     except InputError as exc:
         return report_errors(exc)
     print_warnings(dataset.warnings)

@@ -130,4 +130,5 @@ def to_csv(rows: list[dict], fields: list[str]) -> str:
 
 
 def to_json(rows: list[dict]) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    # Compact separators keep the C encoder (indent= falls back to pure Python).
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -15,6 +15,8 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
     if unit == "score":
         return f"{value:+.2f}" if abs(value * 10 - round(value * 10)) > 1e-9 else f"{value:+.1f}"
+    if unit == "difference":  # percentage points, signed
+        return f"{value:+.0f} points" if float(value).is_integer() else f"{value:+.1f} points"
     if unit == "points":
         return f"{value:.1f}"
     if unit == "count":

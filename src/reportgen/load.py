@@ -8,17 +8,16 @@ together, each naming file, row and column.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from . import dfe
+from .csvfiles import parse_figures, read_header, read_table
 from .errors import InputError, InputErrors, at, suggest
 from .model import (
-    CODES,
     ENGLAND,
     Dataset,
     Inspection,
@@ -40,8 +39,13 @@ TIDY_KINDS: dict[str, set[str]] = {
     "surveys": {"urn", "year", "respondents", "question", "responses", "pct_agree"},
 }
 DFE_LA_CODES = {"LEA", "LA Name", "REGION", "REGION NAME"}
+# DfE's column dictionaries (ks2_meta_*.csv) come with the downloads: known, not data.
+DFE_METADATA = [
+    {"Column", "Field Name", "Label/Description"},
+    {"Column", "FieldName", "Label/Description"},
+    {"Column", "Metafile heading", "Metafile description"},
+]
 
-MAX_FILE_BYTES = 2 * 1024**3  # refuse absurd files before reading them into memory
 PHASES = {"primary", "secondary", "middle", "all-through", "special", "nursery", "16 plus"}
 OFSTED_WORDS = {
     "outstanding": 1,
@@ -54,65 +58,20 @@ OFSTED_WORDS = {
 }
 
 
-def read_header(path: Path) -> list[str]:
-    text = _decode(path.read_bytes()[:65536], path)
-    first = text.splitlines()[0] if text else ""
-    return [h.strip() for h in next(csv.reader([first]), [])]
-
-
-def _decode(data: bytes, path: Path) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 as Excel saves it."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: cannot read the text (not UTF-8 or Windows-1252)") from exc
-
-
-def classify(path: Path) -> str | None:
+def classify(path: Path, registry: Registry) -> str | None:
     """The kind of a CSV file from its header, or None when unknown."""
     header = set(read_header(path))
+    kind = dfe.detect(header, registry)
+    if kind:
+        return kind
     if header >= DFE_LA_CODES:
         return "dfe_la_codes"
+    if any(header >= meta for meta in DFE_METADATA):
+        return "dfe_metadata"
     for kind, needed in TIDY_KINDS.items():
         if needed <= header:
             return kind
     return None
-
-
-def read_table(path: Path) -> pd.DataFrame:
-    """A CSV as strings, exactly as written (no NA guessing: 'NA' is a DfE code)."""
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024**3} GB")
-    text = _decode(path.read_bytes(), path)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False
-        )
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
-    frame.columns = [c.strip() for c in frame.columns]
-    return frame
-
-
-def parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Vectorised cell parsing: (value, status, bad) for a column of strings.
-
-    Numbers may carry "%", thousands commas and spaces; codes keep their
-    status (SUPP, NA, c, x, ...). ``bad`` marks cells that are neither.
-    """
-    text = raw.fillna("").astype(str).str.strip()
-    status = text.map(CODES)
-    long_codes = text.str.upper().map({k: v for k, v in CODES.items() if len(k) > 1})
-    status = status.fillna(long_codes)
-    cleaned = text.str.removesuffix("%").str.replace(",", "", regex=False).str.strip()
-    number = pd.to_numeric(cleaned.where(status.isna()), errors="coerce")
-    number = number.where(np.isfinite(number))
-    bad = status.isna() & number.isna()
-    status = status.fillna("ok").where(~bad, "missing")
-    return number.astype(float), status.astype(object), bad
 
 
 def _required_text(frame: pd.DataFrame, column: str, path: Path, problems: list[str]) -> pd.Series:
@@ -390,7 +349,7 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
     school_figures: list[dict] = []
 
     for path in csv_files(data_dir):
-        kind = classify(path)
+        kind = classify(path, registry)
         rel = path.relative_to(data_dir)
         if kind is None:
             ds.warnings.append(
@@ -398,6 +357,8 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
             )
             continue
         ds.files.append(f"{rel} ({kind})")
+        if kind == "dfe_metadata":
+            continue
         if kind == "results":
             frames.append(read_results(path, registry, problems))
         elif kind == "benchmarks":
@@ -410,18 +371,37 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
             read_inspections(path, problems, ds)
         elif kind == "surveys":
             read_surveys(path, problems, ds)
+        elif kind == "gias":
+            frames.append(dfe.read_gias(path, ds))
+        else:
+            frames.append(dfe.read_performance_tables(path, kind, registry, problems, ds))
     if school_figures:
         frame = pd.DataFrame(school_figures)
         value, status, _ = parse_figures(frame["value"])
         frame["value"], frame["status"] = value, status
         frame["area_type"] = "school"
         frames.append(frame)
+    _merge_schools(ds)
+    frames = [f for f in frames if not f.empty]
     if frames:
         ds.observations = observations(pd.concat(frames, ignore_index=True).to_dict("list"))
     _check_references(ds, problems)
     if problems:
         raise InputErrors(problems)
     return ds
+
+
+def _merge_schools(ds: Dataset) -> None:
+    """Tidy schools files win over GIAS, GIAS over DfE performance tables."""
+    for urn, school in ds.gias_schools.items():
+        ds.schools.setdefault(urn, school)
+    for urn, (_, school) in ds.dfe_schools.items():
+        if urn in ds.schools:
+            # GIAS only lists a successor for open schools; DfE's URN_AC fills the gap.
+            ds.schools[urn].successor_urn = ds.schools[urn].successor_urn or school.successor_urn
+            ds.schools[urn].special = ds.schools[urn].special or school.special
+        else:
+            ds.schools[urn] = school
 
 
 def _check_references(ds: Dataset, problems: list[str]) -> None:

@@ -100,6 +100,7 @@ def weighted_benchmarks(
     agg["statistic"] = "average"
     agg["status"] = "ok"
     agg["computed"] = True
+    agg["prior"] = False
     agg["lower"] = np.nan
     agg["upper"] = np.nan
     agg["source"] = "computed from " + agg["n"].astype(str) + " schools' figures"
@@ -122,6 +123,48 @@ def with_benchmarks(
     la = weighted_benchmarks(obs, schools_la, registry, "la", min_schools_for_la)
     england = weighted_benchmarks(obs, schools_la, registry, "england", min_las_for_england)
     return pd.concat([obs, la, england], ignore_index=True)
+
+
+def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """England's figure for a progress measure is its centre (0, or 1000 for CVA)
+    by construction; DfE files leave it blank, so it is supplied where missing."""
+    centred = {m.id: m.centre for m in registry.measures.values() if m.centre is not None and m.ci}
+    years = obs[obs["measure"].isin(centred)][["year", "measure"]].drop_duplicates()
+    given = obs[(obs["area_type"] == "england") & (obs["status"] == "ok") & (obs["group"] == "all")]
+    have = set(zip(given["year"], given["measure"], strict=True))
+    rows = [
+        {
+            "area_type": "england",
+            "area": ENGLAND,
+            "year": int(y),
+            "measure": m,
+            "group": "all",
+            "statistic": "average",
+            "value": float(centred[m]),
+            "status": "ok",
+            "cohort": np.nan,
+            "lower": np.nan,
+            "upper": np.nan,
+            "computed": False,
+            "prior": False,
+            "source": "national average by definition",
+        }
+        for y, m in years.itertuples(index=False, name=None)
+        if (y, m) not in have
+    ]
+    out = obs.drop(
+        obs.index[
+            (obs["area_type"] == "england")
+            & (obs["group"] == "all")
+            & obs["measure"].isin(centred)
+            & (obs["status"] != "ok")
+        ]
+    )
+    return (
+        pd.concat([out, pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)], ignore_index=True)
+        if rows
+        else out
+    )
 
 
 def gaps(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:

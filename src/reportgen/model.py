@@ -17,6 +17,8 @@ progress scores from 2016). A row is one figure:
     lower      95% confidence interval, where one exists
     upper
     computed   True when reportgen worked the figure out (e.g. an LA average)
+    prior      True when read from a later file's prior-year column (the file
+               for that year, when present, wins)
     source     file and row (or tidy-data key) the figure came from
 
 Keeping the status beside the value is what lets a suppressed figure stay
@@ -45,6 +47,7 @@ OBSERVATION_COLUMNS = [
     "lower",
     "upper",
     "computed",
+    "prior",
     "source",
 ]
 
@@ -156,7 +159,7 @@ def _dtype(column: str) -> str:
         return "int64"
     if column in ("value", "cohort", "lower", "upper"):
         return "float64"
-    if column == "computed":
+    if column in ("computed", "prior"):
         return "bool"
     return "object"
 
@@ -182,6 +185,7 @@ def _default(column: str) -> object:
         "statistic": "value",
         "status": "ok",
         "computed": False,
+        "prior": False,
         "source": "",
     }.get(column, math.nan)
 
@@ -202,6 +206,7 @@ class School:
     special: bool = False
     aliases: list[str] = field(default_factory=list)
     predecessor_urn: str = ""
+    successor_urn: str = ""
     source: str = ""
     placeholder_urn: bool = False
 
@@ -244,6 +249,10 @@ class Dataset:
     surveys: list[SurveyAnswer]
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Schools named by DfE files (with the results year) and by GIAS; tidy
+    # schools files take precedence over GIAS, and GIAS over the DfE files.
+    dfe_schools: dict[str, tuple[int, School]] = field(default_factory=dict)
+    gias_schools: dict[str, School] = field(default_factory=dict)
 
 
 OFSTED_GRADES = {1: "Outstanding", 2: "Good", 3: "Satisfactory", 4: "Inadequate"}

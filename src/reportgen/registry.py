@@ -17,7 +17,7 @@ from .errors import InputError
 
 RULES = Path(__file__).parent / "rules"
 
-UNITS = {"percent", "count", "score", "points", "scaled_score", "cva"}
+UNITS = {"percent", "count", "score", "points", "difference", "scaled_score", "cva"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class Measure:
     ci: bool = False
     centre: float | None = None
     dfe: str = ""
+    dfe_lower: str = ""
+    dfe_upper: str = ""
     description: str = ""
     source: str = ""
     glossary: str = ""
@@ -111,6 +113,8 @@ class Registry:
     standards: list[Standard]
     eras: list[dict]
     partitions: list[list[str]] = field(default_factory=list)
+    dfe_formats: dict[str, dict] = field(default_factory=dict)
+    school_types: dict[str, str] = field(default_factory=dict)
 
     def measures_in(self, category: str, phase: str) -> list[Measure]:
         return [
@@ -175,7 +179,17 @@ def load_registry(data_dir: Path | None = None) -> Registry:
         for spec in _read_yaml(files["standards.yml"]).get("standards", [])
     ]
     partitions = [list(p) for p in groups_doc.get("partitions", [])]
-    return Registry(measures, groups, categories, standards, eras, partitions)
+    dfe_doc = _read_yaml(files["dfe-formats.yml"])
+    return Registry(
+        measures,
+        groups,
+        categories,
+        standards,
+        eras,
+        partitions,
+        dfe_doc.get("formats", {}),
+        dfe_doc.get("school_types", {}),
+    )
 
 
 def _measure(mid: str, spec: dict, era: str, path: Path) -> Measure:

@@ -89,7 +89,12 @@ def evaluate(
             verdict = None
         else:
             verdict = not decisive
-        reasons = [r for v, rs in results if v == verdict for r in rs]
+        deciding = [rs for v, rs in results if v == verdict]
+        if verdict is False and is_all:
+            deciding = deciding[:1]  # one unmet condition is enough to say why
+        reasons: list[str] = []
+        for rs in deciding:
+            reasons += [r for r in rs if r not in reasons]
         return verdict, reasons
     return _condition(node, figures, year, england, registry)
 

@@ -1,0 +1,77 @@
+"""Reading CSV files as users save them: encodings, BOMs, and DfE's cell codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .model import CODES
+
+MAX_FILE_BYTES = 2 * 1024**3  # refuse absurd files before reading them into memory
+
+
+def read_header(path: Path) -> list[str]:
+    text = _decode(path.read_bytes()[:65536], path)
+    first = text.splitlines()[0] if text else ""
+    return [h.strip() for h in next(csv.reader([first]), [])]
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 as Excel saves it."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: cannot read the text (not UTF-8 or Windows-1252)") from exc
+
+
+def read_table(path: Path, fold_extra: bool = False) -> pd.DataFrame:
+    """A CSV as strings, exactly as written (no NA guessing: 'NA' is a DfE code).
+
+    ``fold_extra`` joins cells beyond the header's last column into it: GIAS
+    writes several linked establishments as unquoted, comma-separated cells.
+    """
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024**3} GB")
+    text = _decode(path.read_bytes(), path)
+    if fold_extra:
+        rows = list(csv.reader(io.StringIO(text)))
+        width = len(rows[0]) if rows else 0
+        body = [
+            r[: width - 1] + [", ".join(r[width - 1 :])] if len(r) > width else r for r in rows[1:]
+        ]
+        frame = pd.DataFrame(body, columns=[c.strip() for c in rows[0]] if rows else [], dtype=str)
+        return frame.fillna("")
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False
+        )
+    except pd.errors.ParserError as exc:
+        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    frame.columns = [c.strip() for c in frame.columns]
+    return frame
+
+
+def parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Vectorised cell parsing: (value, status, bad) for a column of strings.
+
+    Numbers may carry "%", thousands commas and spaces; codes keep their
+    status (SUPP, NA, c, x, ...). ``bad`` marks cells that are neither.
+    """
+    text = raw.fillna("").astype(str).str.strip()
+    status = text.map(CODES)
+    long_codes = text.str.upper().map({k: v for k, v in CODES.items() if len(k) > 1})
+    status = status.fillna(long_codes)
+    cleaned = text.str.removesuffix("%").str.replace(",", "", regex=False).str.strip()
+    number = pd.to_numeric(cleaned.where(status.isna()), errors="coerce")
+    number = number.where(np.isfinite(number))
+    bad = status.isna() & number.isna()
+    status = status.fillna("ok").where(~bad, "missing")
+    return number.astype(float), status.astype(object), bad
