@@ -103,6 +103,15 @@ def _shown(row: pd.Series) -> str:
     return f"{row['value']:g}" if row["status"] == "ok" else row["status"]
 
 
+def predecessors(dataset: Dataset) -> dict[str, str]:
+    """{successor URN: predecessor URN} from GIAS links and DfE's URN_AC column."""
+    links = {s.urn: s.predecessor_urn for s in dataset.schools.values() if s.predecessor_urn}
+    for s in dataset.schools.values():
+        if s.successor_urn and s.successor_urn in dataset.schools:
+            links.setdefault(s.successor_urn, s.urn)
+    return links
+
+
 def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Report:
     site = content.site
     obs = drop_duplicates(dataset.observations, dataset.warnings)
@@ -117,10 +126,12 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
         site["benchmarks"]["min_schools_for_la"],
         site["benchmarks"]["min_las_for_england"],
     )
+    links = predecessors(dataset)
+    obs = measures.with_predecessors(obs, links)
     obs = measures.england_centres(obs, registry)
     gaps = measures.gaps(obs, registry)
     placements = standards.place_schools(obs, dataset.schools, registry)
-    return pages.Report(dataset, registry, content, obs, gaps, placements)
+    return pages.Report(dataset, registry, content, obs, gaps, placements, predecessor_of=links)
 
 
 def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:

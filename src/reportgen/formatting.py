@@ -13,6 +13,8 @@ def format_value(value: float | None, unit: str) -> str:
         return ""
     if unit == "percent":
         return f"{value:.0f}%" if float(value).is_integer() else f"{value:.1f}%"
+    if unit == "score" and value == 0:
+        return "0.0"
     if unit == "score":
         return f"{value:+.2f}" if abs(value * 10 - round(value * 10)) > 1e-9 else f"{value:+.1f}"
     if unit == "difference":  # percentage points, signed
@@ -32,7 +34,9 @@ def format_change(change: float | None, unit: str) -> str:
     """A change between years: '+3 points', '−0.4'."""
     if change is None or (isinstance(change, float) and math.isnan(change)):
         return ""
-    if unit == "percent":
+    if change == 0:
+        return "no change"
+    if unit in ("percent", "difference"):
         sign = "+" if change > 0 else ("−" if change < 0 else "±")
         amount = abs(change)
         amount_text = f"{amount:.0f}" if float(amount).is_integer() else f"{amount:.1f}"

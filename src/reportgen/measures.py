@@ -125,6 +125,27 @@ def with_benchmarks(
     return pd.concat([obs, la, england], ignore_index=True)
 
 
+def with_predecessors(obs: pd.DataFrame, predecessor_of: dict[str, str]) -> pd.DataFrame:
+    """A converted school's page carries its predecessor's results for the years
+    it has none of its own (an academy that replaced a maintained school keeps
+    the history parents know). The copied rows name the predecessor in their source.
+    """
+    school = obs[obs["area_type"] == "school"]
+    years = school.groupby("area")["year"].agg(set).to_dict()
+    copies = []
+    for successor, predecessor in predecessor_of.items():
+        rows = school[
+            (school["area"] == predecessor) & ~school["year"].isin(years.get(successor, set()))
+        ]
+        if rows.empty:
+            continue
+        rows = rows.assign(
+            area=successor, source=f"predecessor school {predecessor}: " + rows["source"]
+        )
+        copies.append(rows)
+    return pd.concat([obs, *copies], ignore_index=True) if copies else obs
+
+
 def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """England's figure for a progress measure is its centre (0, or 1000 for CVA)
     by construction; DfE files leave it blank, so it is supplied where missing."""

@@ -90,6 +90,7 @@ class Report:
     years_by_area: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     gap_index: dict[tuple, dict] = field(default_factory=dict)
     placements_by_school: dict[str, list[Placement]] = field(default_factory=dict)
+    predecessor_of: dict[str, str] = field(default_factory=dict)
     context_years: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -309,7 +310,7 @@ def school_page(report: Report, school: School) -> dict:
     la = report.dataset.las.get(school.la_code)
     categories = []
     for category in report.registry.categories:
-        if category.id in ("gaps", "pupils_views", "parents_views"):
+        if category.id in ("pupils_views", "parents_views"):
             categories.append({"category": category, "rows": []})
             continue
         rows = (
@@ -324,8 +325,19 @@ def school_page(report: Report, school: School) -> dict:
     studies = [s for s in report.content.case_studies if school.urn in s.schools]
     config = report.content.site
     standards = standards_block(report, school)
+    schools = report.dataset.schools
+    predecessor = next(
+        (schools[p] for s, p in report.predecessor_of.items() if s == school.urn and p in schools),
+        None,
+    )
+    successor = next(
+        (schools[s] for s, p in report.predecessor_of.items() if p == school.urn and s in schools),
+        None,
+    )
     return {
         "school": school,
+        "predecessor": predecessor,
+        "successor": successor,
         "la": la,
         "year": year,
         "year_label": academic_year(year) if year else "",
