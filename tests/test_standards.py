@@ -111,7 +111,7 @@ def test_floor_standard_2016_exclusions_and_progress(registry):
         "100001": make_school("100001"),
         "100002": make_school("100002"),
         "100003": make_school("100003", special=True),
-        "100004": make_school("100004", status="closed"),
+        "100004": make_school("100004", status="closed", closed_years={2017}),
     }
     rows = []
     for urn, cohort in [("100001", 40), ("100002", 9), ("100003", 30), ("100004", 30)]:
@@ -133,7 +133,9 @@ def test_floor_standard_2016_exclusions_and_progress(registry):
     assert placed[("100003", "floor_standard_ks2_2016", 2017)].reasons == [
         "special schools are not assessed against this standard"
     ]
-    assert placed[("100004", "floor_standard_ks2_2016", 2017)].reasons == ["the school has closed"]
+    assert placed[("100004", "floor_standard_ks2_2016", 2017)].reasons == [
+        "the school was closed in 2016/17"
+    ]
 
 
 def test_floor_standard_from_2018_one_subject_must_be_significantly_low(registry):

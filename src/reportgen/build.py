@@ -126,11 +126,13 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
         site["benchmarks"]["min_schools_for_la"],
         site["benchmarks"]["min_las_for_england"],
     )
+    obs = measures.england_centres(obs, registry)
+    # Standards judge each school on its own results, before a converted
+    # school's page borrows its predecessor's history.
+    placements = standards.place_schools(obs, dataset.schools, registry)
     links = predecessors(dataset)
     obs = measures.with_predecessors(obs, links)
-    obs = measures.england_centres(obs, registry)
     gaps = measures.gaps(obs, registry)
-    placements = standards.place_schools(obs, dataset.schools, registry)
     return pages.Report(dataset, registry, content, obs, gaps, placements, predecessor_of=links)
 
 

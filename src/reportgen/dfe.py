@@ -240,6 +240,8 @@ def _schools_from_rows(frame, areas, fmt, year, path, registry, ds) -> None:
     """Schools named in a performance-tables file (GIAS and tidy files take precedence)."""
     for idx, row in frame.iterrows():
         urn = str(row["URN"]).strip()
+        if str(row.get("ICLOSE", "")).strip() == "1":
+            ds.closed_in.setdefault(urn, set()).add(year)
         have = ds.dfe_schools.get(urn)
         if have is not None and have[0] >= year:
             continue

@@ -233,6 +233,9 @@ def read_schools(path: Path, registry: Registry, problems: list[str], ds: Datase
             or phase == "special",
             aliases=[a.strip() for a in _optional(row, "aliases").split("|") if a.strip()],
             predecessor_urn=_optional(row, "predecessor_urn"),
+            closed_years={int(_optional(row, "closed_year"))}
+            if _optional(row, "closed_year").isdigit()
+            else set(),
             source=f"{path.name}:{line}",
             placeholder_urn=_optional(row, "urn_note").lower().startswith("placeholder"),
         )
@@ -402,6 +405,9 @@ def _merge_schools(ds: Dataset) -> None:
             ds.schools[urn].special = ds.schools[urn].special or school.special
         else:
             ds.schools[urn] = school
+    for urn, years in ds.closed_in.items():
+        if urn in ds.schools:
+            ds.schools[urn].closed_years |= years
 
 
 def _check_references(ds: Dataset, problems: list[str]) -> None:

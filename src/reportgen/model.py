@@ -207,6 +207,7 @@ class School:
     aliases: list[str] = field(default_factory=list)
     predecessor_urn: str = ""
     successor_urn: str = ""
+    closed_years: set[int] = field(default_factory=set)  # years flagged closed (DfE ICLOSE)
     source: str = ""
     placeholder_urn: bool = False
 
@@ -253,6 +254,7 @@ class Dataset:
     # schools files take precedence over GIAS, and GIAS over the DfE files.
     dfe_schools: dict[str, tuple[int, School]] = field(default_factory=dict)
     gias_schools: dict[str, School] = field(default_factory=dict)
+    closed_in: dict[str, set[int]] = field(default_factory=dict)  # URN -> years flagged closed
 
 
 OFSTED_GRADES = {1: "Outstanding", 2: "Good", 3: "Satisfactory", 4: "Inadequate"}

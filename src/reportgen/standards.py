@@ -130,12 +130,12 @@ def _condition(
     return verdict, [f"{what}, {yes_word if verdict else no_word} {name}"]
 
 
-def _exclusion(standard: Standard, school: School, figures: dict) -> str:
+def _exclusion(standard: Standard, school: School, year: int, figures: dict) -> str:
     rules = standard.not_assessed
     if rules.get("special") and school.special:
         return "special schools are not assessed against this standard"
-    if rules.get("closed") and school.status == "closed":
-        return "the school has closed"
+    if rules.get("closed") and year in school.closed_years:
+        return f"the school was closed in {academic_year(year)}"
     minimum = rules.get("min_cohort")
     if minimum:
         cohort = figures.get((rules.get("cohort_measure", ""), "cohort"), math.nan)
@@ -218,7 +218,7 @@ def place(
 ) -> Placement:
     """One school, one standard, one year (looking back ``years_in_a_row`` years)."""
     figs = figures.get((school.urn, year), {})
-    excluded = _exclusion(standard, school, figs)
+    excluded = _exclusion(standard, school, year, figs)
     if excluded:
         return Placement(school.urn, standard.id, year, "not_assessed", "Not assessed", [excluded])
     verdicts: list[bool | None] = []
