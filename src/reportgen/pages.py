@@ -462,6 +462,7 @@ def la_page(report: Report, code: str) -> dict:
             )
     return {
         "la": la,
+        "any_computed": any(r["la"].computed for r in results),
         "schools": rows,
         "results": results,
         "below": below,
