@@ -70,6 +70,7 @@ def test_hand_checked_figures(hants):
     assert (f["value"], f["cohort"], f["status"]) == (63.0, 60.0, "ok")
     f = fig(hants, "115851", 2019, "ks2_read_progress")
     assert (f["value"], f["lower"], f["upper"]) == (-1.9, -3.4, -0.3)
+    assert f["band"] == "below average"  # READPROG_DESCR 4
     f = fig(hants, "115851", 2019, "ks2_rwm_exp", "disadvantaged")
     assert (f["value"], f["cohort"]) == (61.0, 18.0)
     assert fig(hants, "115851", 2019, "ks2_dis_gap_rwm_exp")["value"] == -10.0
@@ -261,6 +262,8 @@ def test_gias_links_closures_and_ofsted(hants):
     assert schools["115993"].closed_years == {2019}
     abbotswood = text((hants["out"] / "schools" / "116482" / "index.html").read_text())
     assert "Ofsted: Good (inspected 2017-06-29)" in abbotswood
+    anstey = text((hants["out"] / "schools" / "115851" / "index.html").read_text())
+    assert "-3.4 to -0.3 significantly below average; DfE band: below average" in anstey
 
 
 def test_a_prior_year_column_that_disagrees_is_reported(tmp_path):

@@ -83,7 +83,8 @@ def _area_columns(frame: pd.DataFrame, fmt: dict) -> pd.DataFrame:
 
 
 def _figure_specs(registry: Registry, fmt: dict, cols: dict[str, str], year: int, prior: list[int]):
-    """Yield (measure, group, year, value col, lower col, upper col, cohort col, is_prior)."""
+    """Yield (measure, group, year, value col, band col, lower col, upper col, cohort col,
+    is_prior)."""
     groups = [("all", "", fmt.get("cohort", ""))] + [
         (gid, g["suffix"], g.get("cohort", "")) for gid, g in fmt.get("groups", {}).items()
     ]
@@ -103,11 +104,13 @@ def _figure_specs(registry: Registry, fmt: dict, cols: dict[str, str], year: int
                 value = _find(cols, base + yy, base + "_" + yy)  # KS4 writes P8MEA_FSM6CLA1A__16
                 if value is None:
                     continue
+                band = _find(cols, m.dfe_band + yy) if m.dfe_band and gid == "all" else None
                 yield (
                     m.id,
                     gid,
                     y,
                     value,
+                    band,
                     _find(cols, lower + yy, lower + "_" + yy),
                     _find(cols, upper + yy, upper + "_" + yy),
                     _find(cols, cohort + yy) if (gid == "all" or y == year) and cohort else None,
@@ -150,7 +153,8 @@ def read_performance_tables(
         return parsed[name]
 
     chunks = []
-    for measure, group, y, vcol, lcol, ucol, ccol, is_prior in _figure_specs(
+    bands = {str(k): v for k, v in fmt.get("bands", {}).items()}
+    for measure, group, y, vcol, bcol, lcol, ucol, ccol, is_prior in _figure_specs(
         registry, fmt, cols, year, prior
     ):
         value, status, bad = column(vcol)
@@ -174,6 +178,9 @@ def read_performance_tables(
                 "upper": parse_figures(frame.loc[rows, ucol])[0] if ucol else math.nan,
                 "computed": False,
                 "prior": is_prior,
+                "band": frame.loc[rows, bcol].astype(str).str.strip().map(bands).fillna("")
+                if bcol
+                else "",
                 "source": f"{path.name}:" + row_numbers + f" {vcol}",
             }
         )

@@ -157,6 +157,7 @@ def read_results(path: Path, registry: Registry, problems: list[str]) -> pd.Data
     out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
     out["area"] = _required_text(frame, "urn", path, problems)
     out["area_type"] = "school"
+    out["band"] = frame["band"].astype(str).str.strip() if "band" in frame else ""
     out["statistic"] = "value"
     out["computed"] = False
     return out

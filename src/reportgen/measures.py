@@ -101,6 +101,7 @@ def weighted_benchmarks(
     agg["status"] = "ok"
     agg["computed"] = True
     agg["prior"] = False
+    agg["band"] = ""
     agg["lower"] = np.nan
     agg["upper"] = np.nan
     agg["source"] = "computed from " + agg["n"].astype(str) + " schools' figures"
@@ -168,6 +169,7 @@ def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
             "upper": np.nan,
             "computed": False,
             "prior": False,
+            "band": "",
             "source": "national average by definition",
         }
         for y, m in years.itertuples(index=False, name=None)

@@ -17,6 +17,7 @@ progress scores from 2016). A row is one figure:
     lower      95% confidence interval, where one exists
     upper
     computed   True when reportgen worked the figure out (e.g. an LA average)
+    band       DfE's progress band ("below average"), where published
     prior      True when read from a later file's prior-year column (the file
                for that year, when present, wins)
     source     file and row (or tidy-data key) the figure came from
@@ -48,6 +49,7 @@ OBSERVATION_COLUMNS = [
     "upper",
     "computed",
     "prior",
+    "band",
     "source",
 ]
 
@@ -186,6 +188,7 @@ def _default(column: str) -> object:
         "status": "ok",
         "computed": False,
         "prior": False,
+        "band": "",
         "source": "",
     }.get(column, math.nan)
 

@@ -37,6 +37,7 @@ class Figure:
     upper: float | None = None
     interval: str = ""  # "−1.2 to +0.8"
     significance: str = ""  # above / below / average
+    band: str = ""  # DfE's published band, where given
     computed: bool = False
     source: str = ""
 
@@ -68,6 +69,7 @@ def make_figure(row: dict | None, measure: Measure, missing: str = "missing") ->
         upper=upper,
         computed=bool(row["computed"]),
         source=row["source"],
+        band=row.get("band") or "",
     )
     if status == "ok" and lower is not None and upper is not None:
         fig.interval = f"{format_value(lower, measure.unit)} to {format_value(upper, measure.unit)}"

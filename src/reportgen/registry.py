@@ -57,6 +57,7 @@ class Measure:
     dfe: str = ""
     dfe_lower: str = ""
     dfe_upper: str = ""
+    dfe_band: str = ""
     description: str = ""
     source: str = ""
     glossary: str = ""
