@@ -36,7 +36,7 @@ def hants(tmp_path_factory):
     """The Hampshire site built from the DfE folder exactly as downloaded."""
     out = tmp_path_factory.mktemp("hants") / "site"
     paths = Paths(HANTS, ROOT / "content", ROOT / "templates", out)
-    result = build(paths)
+    result = build(paths, pdf=False)
     registry, dataset, content = read_inputs(paths)
     report = compute(dataset, registry, content)
     obs = report.obs

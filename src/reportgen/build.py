@@ -39,6 +39,8 @@ class Paths:
 @dataclass
 class BuildResult:
     pages: int = 0
+    pdfs: int = 0
+    pdfs_rendered: int = 0
     files: int = 0
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -253,7 +255,52 @@ def publish(tmp: Path, out: Path) -> None:
         shutil.rmtree(old)
 
 
-def build(paths: Paths, pdf: bool = False, jobs: int = 1) -> BuildResult:
+def public_url(site: dict, path: str) -> str:
+    """The address of a page as readers will see it (folder URL, no index.html)."""
+    return site["base_url"].rstrip("/") + "/" + path.removesuffix("index.html")
+
+
+def write_pdfs(
+    report: pages.Report,
+    page_models: list[tuple[str, str, dict]],
+    env,
+    paths: Paths,
+    writer: render_html.Writer,
+) -> tuple[int, int]:
+    """A report card per school and a pack per LA. Returns (PDFs written, rendered)."""
+    from .render_pdf import PdfCache, PdfRenderer
+
+    site = report.content.site
+    renderer = PdfRenderer(env, paths.templates)
+    cache = PdfCache(paths.out.parent / f".{paths.out.name}-cache" / "pdf")
+    cards_by_la: dict[str, list[dict]] = {}
+    count = 0
+    for template, path, page in page_models:
+        if template != "school.html":
+            continue
+        url = public_url(site, path)
+        html = renderer.html("report_card.html", page=page, site=site, url=url)
+        pdf_path = path.replace("index.html", "report-card.pdf")
+        writer.write(pdf_path, cache.get(renderer, html), f"report card of {page['school'].urn}")
+        cards_by_la.setdefault(page["school"].la_code, []).append({"page": page, "url": url})
+        count += 1
+    for template, path, page in page_models:
+        if template != "la.html":
+            continue
+        code = page["la"].code
+        html = renderer.html(
+            "la_pack.html",
+            la=page,
+            cards=cards_by_la.get(code, []),
+            site=site,
+            la_url=public_url(site, path),
+        )
+        writer.write(f"la/{code}/report-cards.pdf", cache.get(renderer, html), f"LA {code} pack")
+        count += 1
+    return count, cache.misses
+
+
+def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
     started = time.perf_counter()
     registry, dataset, content = read_inputs(paths)
     report = compute(dataset, registry, content)
@@ -263,7 +310,9 @@ def build(paths: Paths, pdf: bool = False, jobs: int = 1) -> BuildResult:
     try:
         writer = render_html.Writer(tmp)
         env = render_html.make_env(paths.templates)
+        env.globals["pdf"] = pdf
         count = render_html.render_pages(env, writer, page_models, content.site)
+        pdfs, rendered = write_pdfs(report, page_models, env, paths, writer) if pdf else (0, 0)
         render_html.copy_assets(paths.templates, tmp)
         write_downloads(report, writer)
         publish(tmp, paths.out)
@@ -272,6 +321,8 @@ def build(paths: Paths, pdf: bool = False, jobs: int = 1) -> BuildResult:
         raise
     return BuildResult(
         pages=count,
+        pdfs=pdfs,
+        pdfs_rendered=rendered,
         files=len(writer.written),
         warnings=dataset.warnings,
         seconds=time.perf_counter() - started,

@@ -43,8 +43,8 @@ def make_parser() -> argparse.ArgumentParser:
             "--pdf",
             dest="pdf",
             action="store_true",
-            default=False,
-            help="also render PDF report cards",
+            default=True,
+            help="render PDF report cards and LA packs (the default)",
         )
         p.add_argument("--no-pdf", dest="pdf", action="store_false", help="HTML only")
         p.add_argument("--jobs", type=int, default=1, help="worker processes")
@@ -92,7 +92,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_warnings(result.warnings)
         print(
-            f"Built {result.pages} pages ({result.files} files) into {result.out} "
+            f"Built {result.pages} pages and {result.pdfs} PDFs ({result.pdfs_rendered} rendered, "
+            f"the rest unchanged) into {result.out} "
             f"in {result.seconds:.1f} s with {len(result.warnings)} warning(s)."
         )
     return 0

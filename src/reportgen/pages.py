@@ -8,6 +8,7 @@ and friends turn it into one dict per page.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from .registry import Measure, Registry
 from .standards import Placement
 
 Key = tuple[str, str, int, str, str]  # area_type, area, year, measure, group
+CSV_NAME = re.compile(r"[\w.\-]+\.csv")  # the file names in a figure's source
 
 
 @dataclass
@@ -93,6 +95,7 @@ class Report:
     gap_index: dict[tuple, dict] = field(default_factory=dict)
     placements_by_school: dict[str, list[Placement]] = field(default_factory=dict)
     predecessor_of: dict[str, str] = field(default_factory=dict)
+    sources_by_school: dict[str, set[str]] = field(default_factory=dict)
     context_years: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -104,6 +107,10 @@ class Report:
                 self.medians[key] = r
             else:
                 self.index[key] = r
+            if r["area_type"] == "school":
+                self.sources_by_school.setdefault(r["area"], set()).update(
+                    CSV_NAME.findall(r["source"])
+                )
             if r["area_type"] == "school" and r["measure"] in self.registry.measures:
                 m = self.registry.measures[r["measure"]]
                 if m.category == "context":
@@ -352,6 +359,7 @@ def school_page(report: Report, school: School) -> dict:
         "ofsted": ofsted_block(report, school),
         "surveys": surveys_block(report, school, config["suppression"]["min_survey_responses"]),
         "case_studies": studies,
+        "sources": sorted(report.sources_by_school.get(school.urn, ())),
         "path": url_for_school(school.urn),
     }
 

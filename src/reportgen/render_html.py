@@ -22,7 +22,13 @@ def make_env(templates_dir: Path) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["academic_year"] = academic_year
+    env.filters["css_string"] = css_string
     return env
+
+
+def css_string(text: object) -> str:
+    """Text for inside a double-quoted CSS string (print headers and footers)."""
+    return str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
 
 
 def relative_root(path: str) -> str:
