@@ -1,0 +1,133 @@
+"""PDF report cards and LA packs, opened and read back with poppler's tools."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from reportgen.render_html import make_env
+from reportgen.render_pdf import PdfRenderer
+
+from .conftest import ROOT
+from .readback import table
+
+
+def run(*args: str) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout
+
+
+def info(pdf: Path) -> dict[str, str]:
+    return dict(
+        (k.strip(), v.strip())
+        for k, v in (
+            line.split(":", 1) for line in run("pdfinfo", str(pdf)).splitlines() if ":" in line
+        )
+    )
+
+
+def test_every_school_has_a_card_of_at_most_two_tagged_pages(sample_site):
+    schools = sorted((sample_site / "schools").iterdir())
+    assert len(schools) == 75
+    for folder in schools:
+        pdf = folder / "report-card.pdf"
+        assert pdf.exists(), folder.name
+        meta = info(pdf)
+        assert int(meta["Pages"]) <= 2, folder.name
+        assert meta["Page size"].endswith("(A4)")
+    meta = info(schools[0] / "report-card.pdf")
+    assert meta["Tagged"] == "yes"
+    assert meta["Title"].endswith("school report card 2010/11")
+
+
+def test_fonts_are_the_shipped_ones_and_embedded(sample_site):
+    lines = run(
+        "pdffonts", str(sample_site / "schools" / "800003" / "report-card.pdf")
+    ).splitlines()[2:]
+    assert lines
+    for line in lines:
+        name, *rest = line.split()
+        assert "Card-Sans" in name
+        assert rest[-5] == "yes"  # emb
+
+
+def _pdf_lines(pdf: Path) -> list[str]:
+    return [
+        " ".join(line.split()) for line in run("pdftotext", "-layout", str(pdf), "-").splitlines()
+    ]
+
+
+@pytest.mark.parametrize("urn", ["800003", "800018", "800046", "990003"])
+def test_card_shows_the_same_figures_as_the_page(sample_site, urn):
+    html = (sample_site / "schools" / urn / "index.html").read_text()
+    lines = _pdf_lines(sample_site / "schools" / urn / "report-card.pdf")
+    checked = 0
+    for caption in ("Pupil Attainment in", "Pupil Progress in", "Pupil Wellbeing in"):
+        try:
+            rows = table(html, caption)
+        except AssertionError:
+            continue
+        for name, school, la, england, _change in rows[1:]:
+            # The card's row for this measure: its name then the figures, in order.
+            line = next(
+                ln for ln in lines if re.match(re.escape(name) + r" (-?\d|Suppressed|No data)", ln)
+            )
+            figures = [f.rstrip("*") for f in line[len(name) :].split()]
+            expected = [school.split()[0], la, england]
+            expected = [p for value in expected for p in value.split()]
+            assert figures[: len(expected)] == expected, (urn, name, line)
+            checked += 1
+    assert checked >= 2
+    text = " ".join(lines)
+    assert re.search(r"URN " + urn, text)
+    assert f"schools/{urn}/" in text
+
+
+def test_suppressed_stays_suppressed_in_the_pdf(sample_site):
+    text = " ".join(_pdf_lines(sample_site / "schools" / "800006" / "report-card.pdf"))
+    assert "Suppressed" in text
+    assert " 0% " not in text.split("Pupil Attainment")[1].split("Pupil Wellbeing")[0]
+
+
+def test_la_pack_has_cover_contents_summary_and_every_card(sample_site):
+    pack = sample_site / "la" / "999" / "report-cards.pdf"
+    text = run("pdftotext", str(pack), "-")
+    assert text.count("Riverford") > 10 and "Contents" in text and "Results against England" in text
+    for folder in (sample_site / "schools").iterdir():
+        if folder.name.startswith("800"):
+            name = re.search(r"<h1>(.*?)</h1>", (folder / "index.html").read_text()).group(1)
+            assert name.replace("&#39;", "'") in text
+    pages = int(info(pack)["Pages"])
+    assert 50 < pages <= 3 + 2 * 50
+
+
+def test_pages_link_to_their_pdfs(sample_site):
+    assert (
+        'href="report-card.pdf"' in (sample_site / "schools" / "800001" / "index.html").read_text()
+    )
+    assert 'la/999/report-cards.pdf"' in (sample_site / "la" / "999" / "index.html").read_text()
+
+
+def test_same_input_gives_byte_identical_pdf():
+    html = (
+        '<!DOCTYPE html><html lang="en-GB"><head><title>T</title></head>'
+        "<body><h1>Card</h1><p>54%</p></body></html>"
+    )
+    first = PdfRenderer(make_env(ROOT / "templates"), ROOT / "templates").pdf(html)
+    second = PdfRenderer(make_env(ROOT / "templates"), ROOT / "templates").pdf(html)
+    assert first == second
+
+
+@pytest.mark.parametrize("src", ["http://example.com/logo.png", "file:///etc/passwd"])
+def test_pdf_fetches_nothing_outside_the_project(src):
+    from weasyprint.urls import FatalURLFetchingError
+
+    renderer = PdfRenderer(make_env(ROOT / "templates"), ROOT / "templates")
+    html = (
+        '<!DOCTYPE html><html lang="en"><head><title>x</title></head>'
+        f'<body><img src="{src}" alt=""></body></html>'
+    )
+    with pytest.raises(FatalURLFetchingError, match="refused"):
+        renderer.pdf(html)
