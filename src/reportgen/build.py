@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import downloads, measures, pages, render_html, standards
+from . import downloads, measures, pages, render_html, similar, standards
 from .content import Content, check_links, load_content
 from .errors import InputErrors
 from .load import load
@@ -135,7 +135,13 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
     links = predecessors(dataset)
     obs = measures.with_predecessors(obs, links)
     gaps = measures.gaps(obs, registry)
-    return pages.Report(dataset, registry, content, obs, gaps, placements, predecessor_of=links)
+    phase_of = pd.Series({urn: s.phase for urn, s in dataset.schools.items()}, dtype=object)
+    family_of = similar.families(
+        similar.intake_features(obs), phase_of, int(site.get("family_size", 15))
+    )
+    return pages.Report(
+        dataset, registry, content, obs, gaps, placements, predecessor_of=links, families=family_of
+    )
 
 
 def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:

@@ -388,7 +388,7 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
     _merge_schools(ds)
     frames = [f for f in frames if not f.empty]
     if frames:
-        ds.observations = observations(pd.concat(frames, ignore_index=True).to_dict("list"))
+        ds.observations = observations(pd.concat(frames, ignore_index=True))
     _check_references(ds, problems)
     if problems:
         raise InputErrors(problems)

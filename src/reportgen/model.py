@@ -166,11 +166,11 @@ def _dtype(column: str) -> str:
     return "object"
 
 
-def observations(rows: list[dict]) -> pd.DataFrame:
-    """A frame with the observation columns and dtypes, from dict rows."""
-    if not rows:
+def observations(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """A frame with the observation columns and dtypes, from dict rows or a frame."""
+    if len(rows) == 0:
         return empty_observations()
-    frame = pd.DataFrame(rows)
+    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
     for column in OBSERVATION_COLUMNS:
         default = _default(column)
         if column not in frame:

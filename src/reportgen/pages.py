@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from . import charts
 from .content import Content
 from .formatting import format_change, format_value, status_explanation, status_label
 from .measures import significance, trend
@@ -96,6 +97,7 @@ class Report:
     placements_by_school: dict[str, list[Placement]] = field(default_factory=dict)
     predecessor_of: dict[str, str] = field(default_factory=dict)
     sources_by_school: dict[str, set[str]] = field(default_factory=dict)
+    families: dict[str, list[str]] = field(default_factory=dict)
     context_years: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -313,6 +315,127 @@ def ofsted_block(report: Report, school: School) -> dict | None:
     }
 
 
+def trend_chart_for(report: Report, school: School, row: dict) -> dict | None:
+    m = row["measure"]
+    years = [h["year"] for h in row["history"]]
+
+    def values(area_type: str, area: str) -> list[float | None]:
+        return [report.figure(area_type, area, y, m.id).value for y in years]
+
+    series = [{"label": "This school", "values": [h["figure"].value for h in row["history"]]}]
+    la_name = (
+        report.dataset.las[school.la_code].name if school.la_code in report.dataset.las else "LA"
+    )
+    for label, area_type, area in (
+        (la_name, "la", school.la_code),
+        ("England", "england", ENGLAND),
+    ):
+        vals = values(area_type, area)
+        if any(v is not None for v in vals):
+            series.append({"label": label, "values": vals})
+    return charts.trend_chart(
+        f"{m.name}, {academic_year(years[0])} to {academic_year(years[-1])}",
+        [academic_year(y) for y in years],
+        series,
+        m.unit,
+    )
+
+
+def category_charts(report: Report, school: School, block: dict) -> list[dict]:
+    rows = block["rows"]
+    out = []
+    if rows:
+        chart = trend_chart_for(report, school, rows[0])
+        if chart:
+            out.append(chart)
+    with_ci = [r for r in rows if r["measure"].ci and r["this"].interval]
+    if with_ci:
+        chart = charts.interval_chart(
+            f"{block['category'].name}: scores with their 95% confidence intervals",
+            [
+                {
+                    "label": r["measure"].name,
+                    "value": r["this"].value,
+                    "lower": r["this"].lower,
+                    "upper": r["this"].upper,
+                }
+                for r in with_ci
+            ],
+            with_ci[0]["measure"].centre or 0.0,
+            with_ci[0]["measure"].unit,
+        )
+        if chart:
+            out.append(chart)
+    return out
+
+
+def la_strip(report: Report, school: School, year: int, measure: Measure) -> dict | None:
+    """This school among every school of its LA on one measure, that year."""
+    values = [
+        f.value
+        for s in report.dataset.schools.values()
+        if s.la_code == school.la_code
+        and s.phase == school.phase
+        and (f := report.figure("school", s.urn, year, measure.id)).ok
+    ]
+    this = report.figure("school", school.urn, year, measure.id)
+    la = report.dataset.las.get(school.la_code)
+    return charts.strip_chart(
+        f"{measure.name} in {academic_year(year)}: every {school.phase} school in "
+        f"{la.name if la else 'the LA'}",
+        values,
+        this.value if this.ok else None,
+        measure.unit,
+    )
+
+
+def similar_block(report: Report, school: School, year: int) -> dict | None:
+    family = [report.dataset.schools[u] for u in report.families.get(school.urn, [])]
+    if not family or not year:
+        return None
+    measures = [
+        m
+        for m in report.registry.measures.values()
+        if m.headline
+        and m.category in ("attainment", "progress")
+        and ("school", school.urn, year, m.id, "all") in report.index
+    ][:3]
+    if not measures:
+        return None
+    rows = []
+    for m in measures:
+        figs = [report.figure("school", s.urn, year, m.id) for s in family]
+        published = [f.value for f in figs if f.ok]
+        average = sum(published) / len(published) if published else None
+        rows.append(
+            {
+                "measure": m,
+                "this": report.figure("school", school.urn, year, m.id),
+                "family": format_value(average, m.unit) if average is not None else "",
+                "count": len(published),
+            }
+        )
+    lead = measures[0]
+    this = report.figure("school", school.urn, year, lead.id)
+    better = []
+    for s in family:
+        f = report.figure("school", s.urn, year, lead.id)
+        if (
+            f.ok
+            and this.ok
+            and (f.value > this.value) == lead.higher_is_better
+            and f.value != this.value
+        ):
+            better.append({"school": s, "figure": f})
+    return {
+        "family": family,
+        "rows": rows,
+        "lead": lead,
+        "better": better[:5],
+        "year": academic_year(year),
+    }
+
+
 def school_page(report: Report, school: School) -> dict:
     year = report.latest_year(school.urn)
     years = report.years_by_area.get(("school", school.urn), [])
@@ -330,10 +453,31 @@ def school_page(report: Report, school: School) -> dict:
             if year
             else []
         )
-        categories.append({"category": category, "rows": rows})
+        block = {"category": category, "rows": rows}
+        block["charts"] = category_charts(report, school, block) if year else []
+        categories.append(block)
     studies = [s for s in report.content.case_studies if school.urn in s.schools]
     config = report.content.site
     standards = standards_block(report, school)
+    gaps = gaps_block(report, school, year) if year else []
+    first = gaps[0]["measure"] if gaps else None
+    gap_chart = (
+        charts.gap_chart(
+            f"Gaps: {first.name}, {academic_year(year)}",
+            [
+                {"label": g["group"].name, "value": g["gap"].value}
+                for g in gaps
+                if g["measure"] is first and g["gap"].ok
+            ],
+            "percent",
+        )
+        if first
+        else None
+    )
+    attainment = next((b["rows"] for b in categories if b["category"].id == "attainment"), [])
+    strip = (
+        la_strip(report, school, year, attainment[0]["measure"]) if attainment and year else None
+    )
     schools = report.dataset.schools
     predecessor = next(
         (schools[p] for s, p in report.predecessor_of.items() if s == school.urn and p in schools),
@@ -353,7 +497,10 @@ def school_page(report: Report, school: School) -> dict:
         "years": [academic_year(y) for y in years],
         "context": context_block(report, school, year) if year else [],
         "categories": categories,
-        "gaps": gaps_block(report, school, year) if year else [],
+        "gaps": gaps,
+        "gap_chart": gap_chart,
+        "strip": strip,
+        "similar": similar_block(report, school, year),
         "standards": standards,
         "glance": [b for b in standards if b["latest"].year == year],
         "ofsted": ofsted_block(report, school),
@@ -362,6 +509,64 @@ def school_page(report: Report, school: School) -> dict:
         "sources": sorted(report.sources_by_school.get(school.urn, ())),
         "path": url_for_school(school.urn),
     }
+
+
+def la_scatters(report: Report, schools: list[School], year: int) -> list[dict]:
+    """Attainment against progress for each phase's schools (seed 002, Figure 16):
+    schools high on attainment and low on progress are the ones that may coast."""
+    out = []
+    for phase in ("primary", "secondary"):
+        members = [s for s in schools if s.phase == phase]
+
+        def first(category: str, members=members) -> Measure | None:
+            # A percentage measure reads best on the axes; a score where there is none.
+            held = [
+                m
+                for m in report.registry.measures.values()
+                if m.headline
+                and m.category == category
+                and any(report.figure("school", s.urn, year, m.id).ok for s in members)
+            ]
+            held.sort(key=lambda m: m.unit != "percent")
+            return held[0] if held else None
+
+        xm, ym = first("attainment"), first("progress")
+        if not members or xm is None or ym is None:
+            continue
+        caught = {
+            p.urn
+            for s in members
+            for p in report.placements_by_school.get(s.urn, [])
+            if p.year == year
+            and p.outcome == "caught"
+            and p.standard in ("gaining_ground", "coasting_ks2")
+        }
+        points = [
+            {
+                "label": s.name,
+                "x": report.figure("school", s.urn, year, xm.id).value,
+                "y": report.figure("school", s.urn, year, ym.id).value,
+                "flag": s.urn in caught,
+            }
+            for s in members
+        ]
+        x_mid = report.figure("england", ENGLAND, year, xm.id).value
+        y_mid = report.figure("england", ENGLAND, year, ym.id).value
+        if x_mid is None or y_mid is None:
+            continue
+        chart = charts.scatter_chart(
+            f"{phase.capitalize()} schools in {academic_year(year)}: {xm.name} against {ym.name}",
+            points,
+            xm.name,
+            ym.name,
+            xm.unit,
+            ym.unit,
+            x_mid,
+            y_mid,
+        )
+        if chart:
+            out.append(chart)
+    return out
 
 
 def la_page(report: Report, code: str) -> dict:
@@ -473,6 +678,7 @@ def la_page(report: Report, code: str) -> dict:
     return {
         "la": la,
         "any_computed": any(r["la"].computed for r in results),
+        "scatters": la_scatters(report, schools, latest) if latest else [],
         "schools": rows,
         "results": results,
         "below": below,

@@ -235,6 +235,7 @@ def simulate(plans: list[SchoolPlan], years: list[int], rng: np.random.Generator
                     "sen": sen,
                     "eal": eal,
                     "boy": boy,
+                    "prior_z": prior,
                     "prior": np.select(
                         [prior < -0.6, prior > 1.0], ["prior_low", "prior_high"], "prior_middle"
                     ),
@@ -309,6 +310,26 @@ def tabulate(pupils: pd.DataFrame, plans: list[SchoolPlan], phase: str) -> list[
                     }
                 )
     return rows
+
+
+def prior_rows(pupils: pd.DataFrame, plans: list[SchoolPlan], phase: str) -> list[dict]:
+    """Average points at the previous key stage (KS1 for primary, KS2 for secondary)."""
+    base = 15.5 if phase == "primary" else 27.5
+    agg = (
+        pupils.assign(points=pupils["prior_z"] * 2 + base)
+        .groupby(["school", "year"])["points"]
+        .mean()
+    )
+    return [
+        {
+            "urn": plans[school].urn,
+            "year": year,
+            "measure": "prior_attainment",
+            "group": "all",
+            "value": round(float(v), 1),
+        }
+        for (school, year), v in agg.items()
+    ]
 
 
 def cva_rows(pupils: pd.DataFrame, plans: list[SchoolPlan]) -> list[dict]:
@@ -530,6 +551,7 @@ def generate(
         chosen = [p for p in plans if p.phase == phase]
         pupils = simulate(chosen, years, rng)
         results += tabulate(pupils, chosen, phase)
+        results += prior_rows(pupils, chosen, phase)
         if phase == "secondary":
             results += cva_rows(pupils, chosen)
     results += context_rows(plans, years, rng)
