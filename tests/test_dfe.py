@@ -263,7 +263,7 @@ def test_gias_links_closures_and_ofsted(hants):
     abbotswood = text((hants["out"] / "schools" / "116482" / "index.html").read_text())
     assert "Ofsted: Good (inspected 2017-06-29)" in abbotswood
     anstey = text((hants["out"] / "schools" / "115851" / "index.html").read_text())
-    assert "-3.4 to -0.3 significantly below average ; DfE band: below average" in anstey
+    assert "-3.4 to -0.3 significantly below average ; band: below average" in anstey
 
 
 def test_a_prior_year_column_that_disagrees_is_reported(tmp_path):

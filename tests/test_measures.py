@@ -152,3 +152,15 @@ def test_trend():
     }
     assert trend({2011: 52})["change"] is None
     assert ENGLAND == "E92000001"
+
+
+def test_bands_follow_the_interval_and_the_well_distance():
+    from reportgen.measures import band
+
+    assert band(0.7, 0.3, 1.1, 0.0, 0.5) == "well above average"
+    assert band(0.4, 0.1, 0.7, 0.0, 0.5) == "above average"
+    assert band(0.4, -0.1, 0.9, 0.0, 0.5) == "average"
+    assert band(-0.3, -0.6, -0.05, 0.0, 0.5) == "below average"
+    assert band(-0.9, -1.3, -0.5, 0.0, 0.5) == "well below average"
+    assert band(-0.9, -1.3, -0.5, 0.0, None) == "below average"  # no "well" rule set
+    assert band(float("nan"), 0, 1, 0.0, 0.5) == ""

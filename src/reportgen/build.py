@@ -136,11 +136,18 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
     obs = measures.with_predecessors(obs, links)
     gaps = measures.gaps(obs, registry)
     phase_of = pd.Series({urn: s.phase for urn, s in dataset.schools.items()}, dtype=object)
-    family_of = similar.families(
-        similar.intake_features(obs), phase_of, int(site.get("family_size", 15))
-    )
+    features = similar.intake_features(obs)
+    family_of = similar.families(features, phase_of, int(site.get("family_size", 15)))
     return pages.Report(
-        dataset, registry, content, obs, gaps, placements, predecessor_of=links, families=family_of
+        dataset,
+        registry,
+        content,
+        obs,
+        gaps,
+        placements,
+        predecessor_of=links,
+        families=family_of,
+        disadvantage=features["disadvantage"].dropna().to_dict(),
     )
 
 
@@ -174,6 +181,7 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
                 {
                     "study": study,
                     "schools": linked,
+                    "like": pages.schools_like(report, study),
                     "la": ds.las.get(study.la) if study.la in la_codes else None,
                     "la_name": ds.las[study.la].name if study.la in ds.las else "",
                     "themes": [content.themes[t] for t in study.themes if t in content.themes],
@@ -249,6 +257,37 @@ def write_downloads(report: pages.Report, writer: render_html.Writer) -> None:
             writer.write(f"la/{code}/{name}", text, f"LA {code} downloads")
 
 
+def compare_data(page_models: list[tuple[str, str, dict]]) -> list[dict]:
+    """What the compare page's script shows: each school's headline figures, as on its page."""
+    out = []
+    for template, path, page in page_models:
+        if template != "school.html" or not page["year"]:
+            continue
+        figures = [
+            {
+                "measure": row["measure"].name,
+                "text": row["this"].text,
+                "la": row["la"].text,
+                "england": row["england"].text,
+            }
+            for block in page["categories"]
+            for row in block["rows"]
+            if row["measure"].headline
+        ]
+        out.append(
+            {
+                "urn": page["school"].urn,
+                "name": page["school"].name,
+                "la": page["la"].name if page["la"] else "",
+                "phase": page["school"].phase,
+                "year": page["year_label"],
+                "url": path,
+                "figures": figures,
+            }
+        )
+    return out
+
+
 def publish(tmp: Path, out: Path) -> None:
     """Swap the finished build into place; the old site is removed only after."""
     old = out.with_name(f".{out.name}.old")
@@ -321,6 +360,9 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
         pdfs, rendered = write_pdfs(report, page_models, env, paths, writer) if pdf else (0, 0)
         render_html.copy_assets(paths.templates, tmp)
         write_downloads(report, writer)
+        writer.write(
+            "compare/schools.json", downloads.to_json(compare_data(page_models)), "compare data"
+        )
         publish(tmp, paths.out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -249,6 +249,24 @@ def significance(value: float, lower: float, upper: float, centre: float = 0.0) 
     return "average"
 
 
+def band(value: float, lower: float, upper: float, centre: float, well: float | None) -> str:
+    """DfE's five bands from a score and its interval.
+
+    Significantly above (below) the centre is "above" ("below") average; when
+    the measure sets a ``well`` distance (Progress 8: 0.5) a significant score
+    at least that far from the centre is "well above" ("well below") average.
+    Without such a distance only the three significance bands are given.
+    """
+    sig = significance(value, lower, upper, centre)
+    if sig in ("", "average") or well is None:
+        return {"above": "above average", "below": "below average", "average": "average"}.get(
+            sig, ""
+        )
+    if sig == "above":
+        return "well above average" if value - centre >= well else "above average"
+    return "well below average" if centre - value >= well else "below average"
+
+
 def trend(values: dict[int, float]) -> dict[str, float | int | None]:
     """Change over the years held: since the previous year and since the first."""
     years = sorted(y for y, v in values.items() if v is not None and not np.isnan(v))

@@ -17,7 +17,7 @@ import pandas as pd
 from . import charts
 from .content import Content
 from .formatting import format_change, format_value, status_explanation, status_label
-from .measures import significance, trend
+from .measures import band, significance, trend
 from .model import ENGLAND, Dataset, School, academic_year, ofsted_label
 from .registry import Measure, Registry
 from .standards import Placement
@@ -77,6 +77,8 @@ def make_figure(row: dict | None, measure: Measure, missing: str = "missing") ->
     if status == "ok" and lower is not None and upper is not None:
         fig.interval = f"{format_value(lower, measure.unit)} to {format_value(upper, measure.unit)}"
         fig.significance = significance(value, lower, upper, measure.centre or 0.0)
+        # DfE's published band where the data gives one; otherwise DfE's rule.
+        fig.band = fig.band or band(value, lower, upper, measure.centre or 0.0, measure.band_well)
     return fig
 
 
@@ -98,6 +100,9 @@ class Report:
     predecessor_of: dict[str, str] = field(default_factory=dict)
     sources_by_school: dict[str, set[str]] = field(default_factory=dict)
     families: dict[str, list[str]] = field(default_factory=dict)
+    disadvantage: dict[str, float] = field(
+        default_factory=dict
+    )  # URN -> latest % disadvantaged/FSM
     context_years: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -436,6 +441,50 @@ def similar_block(report: Report, school: School, year: int) -> dict | None:
     }
 
 
+def _context_distance(report: Report, urn: str, study) -> float:
+    """How far a school's intake is from a case study's school (% disadvantaged/FSM)."""
+    ours = report.disadvantage.get(urn)
+    theirs = study.context.get("pct_fsm", study.context.get("pct_disadvantaged"))
+    if ours is None or theirs is None:
+        return 50.0  # unknown: neither near nor far
+    return abs(float(ours) - float(theirs))
+
+
+def what_worked(report: Report, school: School, year: int | None) -> list:
+    """For a school below a standard: case studies of schools of the same phase,
+    with the most similar intake first, that moved beyond it."""
+    below = [
+        p
+        for p in report.placements_by_school.get(school.urn, [])
+        if p.year == year and p.outcome == "caught"
+    ]
+    if not below:
+        return []
+    studies = [
+        s
+        for s in report.content.case_studies
+        if s.phase == school.phase and school.urn not in s.schools
+    ]
+    return sorted(studies, key=lambda s: (_context_distance(report, school.urn, s), s.slug))[:3]
+
+
+def schools_like(report: Report, study) -> list[dict]:
+    """Schools in the data like a case study's: same phase, nearest intake, those
+    below a standard in their latest year first."""
+    out = []
+    for s in report.dataset.schools.values():
+        if s.phase != study.phase or s.urn in study.schools or s.urn not in report.disadvantage:
+            continue
+        year = report.latest_year(s.urn)
+        below = any(
+            p.year == year and p.outcome == "caught"
+            for p in report.placements_by_school.get(s.urn, [])
+        )
+        out.append((not below, _context_distance(report, s.urn, study), s.name, s, below))
+    out.sort(key=lambda t: t[:3])
+    return [{"school": s, "below": below} for *_, s, below in out[:5]]
+
+
 def school_page(report: Report, school: School) -> dict:
     year = report.latest_year(school.urn)
     years = report.years_by_area.get(("school", school.urn), [])
@@ -501,6 +550,7 @@ def school_page(report: Report, school: School) -> dict:
         "gap_chart": gap_chart,
         "strip": strip,
         "similar": similar_block(report, school, year),
+        "what_worked": what_worked(report, school, year),
         "standards": standards,
         "glance": [b for b in standards if b["latest"].year == year],
         "ofsted": ofsted_block(report, school),

@@ -54,6 +54,7 @@ class Measure:
     gaps: bool = False
     ci: bool = False
     centre: float | None = None
+    band_well: float | None = None  # distance from the centre that is "well" above/below
     dfe: str = ""
     dfe_lower: str = ""
     dfe_upper: str = ""
