@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import downloads, measures, pages, render_html, similar, standards
+from . import downloads, measures, overall, pages, render_html, similar, standards
 from .content import Content, check_links, load_content
 from .errors import InputErrors
 from .load import load
@@ -136,6 +136,7 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
     obs = measures.with_predecessors(obs, links)
     gaps = measures.gaps(obs, registry)
     phase_of = pd.Series({urn: s.phase for urn, s in dataset.schools.items()}, dtype=object)
+    grades = overall.overall_grades(obs, phase_of, registry, site.get("overall_grade") or {})
     features = similar.intake_features(obs)
     family_of = similar.families(features, phase_of, int(site.get("family_size", 15)))
     return pages.Report(
@@ -148,6 +149,7 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
         predecessor_of=links,
         families=family_of,
         disadvantage=features["disadvantage"].dropna().to_dict(),
+        grades={(r.area, int(r.year)): r for r in grades.itertuples(index=False)},
     )
 
 

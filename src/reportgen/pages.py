@@ -103,6 +103,7 @@ class Report:
     disadvantage: dict[str, float] = field(
         default_factory=dict
     )  # URN -> latest % disadvantaged/FSM
+    grades: dict[tuple[str, int], object] = field(default_factory=dict)  # optional overall grade
     context_years: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -551,6 +552,7 @@ def school_page(report: Report, school: School) -> dict:
         "strip": strip,
         "similar": similar_block(report, school, year),
         "what_worked": what_worked(report, school, year),
+        "grade": report.grades.get((school.urn, year)) if year else None,
         "standards": standards,
         "glance": [b for b in standards if b["latest"].year == year],
         "ofsted": ofsted_block(report, school),
