@@ -117,14 +117,14 @@ def interval_chart(title: str, rows: list[dict], centre: float, unit: str) -> di
         return None
     extent = max(abs(v - centre) for r in rows for v in (r["lower"], r["upper"], r["value"]))
     extent = max(extent * 1.1, 1.0)
-    width, left, plot_w, row_h = 480, 150, 300, 34
+    width, left, plot_w, row_h = 480, 20, 440, 44  # label above each whisker
     x = _scale(centre - extent, centre + extent, plot_w, left)
     items = []
     for i, r in enumerate(rows):
         items.append(
             {
                 "label": r["label"],
-                "y": 20 + i * row_h,
+                "y": 30 + i * row_h,
                 "x": round(x(r["value"]), 1),
                 "x_lo": round(x(r["lower"]), 1),
                 "x_hi": round(x(r["upper"]), 1),
@@ -141,7 +141,7 @@ def interval_chart(title: str, rows: list[dict], centre: float, unit: str) -> di
         "kind": "interval",
         "title": title,
         "width": width,
-        "height": 30 + len(rows) * row_h,
+        "height": 40 + len(rows) * row_h,
         "centre_x": round(x(centre), 1),
         "entries": items,
         "alt": alt,
