@@ -56,3 +56,27 @@ def test_compare_page_explains_itself_without_javascript(sample_site):
         page.goto(base + "compare/index.html")
         assert page.is_visible("#compare-fallback")
         assert not page.is_visible("#compare-app")
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("Beacon Hill", "Beacon Hill Primary School"),
+        ("800046", "Wenlow High School"),
+        ("Barton Moss PS", "Barton Moss Primary School"),
+    ],
+)
+def test_search_finds_a_school_and_the_result_opens_it(sample_site, query, expected):
+    with serve(sample_site) as base, browser() as b:
+        page = b.new_page()
+        page.goto(base + "search/index.html")
+        page.fill(".pagefind-ui__search-input", query)
+        link = page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+        titles = page.eval_on_selector_all(
+            ".pagefind-ui__result-link", "ls => ls.map(l => l.innerText)"
+        )
+        assert any(expected in t for t in titles), titles
+        page.click(f".pagefind-ui__result-link:has-text('{expected}')")
+        page.wait_for_load_state()
+        assert expected in page.inner_text("h1")
+        assert link is not None

@@ -290,6 +290,22 @@ def compare_data(page_models: list[tuple[str, str, dict]]) -> list[dict]:
     return out
 
 
+def index_for_search(site_dir: Path, warnings: list[str]) -> None:
+    """Pagefind's static search index (site/pagefind/), built from the finished pages."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--quiet"],
+        capture_output=True, text=True,
+    )
+    if done.returncode != 0:
+        warnings.append(
+            "search index not built (is the pagefind package installed?): "
+            + (done.stderr.strip().splitlines() or ["no output"])[-1]
+        )
+
+
 def publish(tmp: Path, out: Path) -> None:
     """Swap the finished build into place; the old site is removed only after."""
     old = out.with_name(f".{out.name}.old")
@@ -362,6 +378,7 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
         pdfs, rendered = write_pdfs(report, page_models, env, paths, writer) if pdf else (0, 0)
         render_html.copy_assets(paths.templates, tmp)
         write_downloads(report, writer)
+        index_for_search(tmp, dataset.warnings)
         writer.write(
             "compare/schools.json", downloads.to_json(compare_data(page_models)), "compare data"
         )
