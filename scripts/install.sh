@@ -8,6 +8,8 @@ packages="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 extras=""
 if [ "${1:-}" = "--test" ]; then
   packages="$packages chromium poppler-utils"
+  command -v java >/dev/null 2>&1 || packages="$packages default-jre-headless"
+  command -v npm >/dev/null 2>&1 || packages="$packages npm"
   extras="[test]"
 fi
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
@@ -22,3 +24,8 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   fi
 fi
 python3 -m pip install -q -e ".$extras"
+if [ "${1:-}" = "--test" ]; then
+  # axe-core (accessibility rules) and the W3C Nu HTML checker, from npm.
+  mkdir -p .tools
+  (cd .tools && npm install --silent --no-audit --no-fund axe-core@4 vnu-jar@latest >/dev/null)
+fi
