@@ -27,6 +27,7 @@ def chromium_path() -> str | None:
 @contextlib.contextmanager
 def serve(folder: Path):
     """The folder on http://127.0.0.1:<free port>/ for the duration."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass

@@ -31,6 +31,8 @@ PAGE_TYPES = [
     "downloads/index.html",
     "search/index.html",
     "compare/index.html",
+    "glossary/index.html",
+    "404.html",
 ]
 
 
@@ -114,3 +116,39 @@ def test_phone_width_has_no_horizontal_scrolling(sample_site, tmp_path_factory):
         # WCAG 2.2 target size (minimum) for controls; inline links in text are
         # covered by axe's target-size rule and its spacing exception.
         assert small == []
+
+
+def test_finishing_touches(sample_site):
+    import re as _re
+
+    html = (sample_site / "schools" / "800003" / "index.html").read_text()
+    data = json.loads(
+        _re.search(r'<script type="application/ld\+json">(.*?)</script>', html, _re.S)[1]
+    )
+    assert data["@type"] == "School" and data["identifier"] == "800003"
+    assert data["name"] == "Beacon Hill Primary School"
+    assert 'href="../../glossary/index.html#fsm"' in html  # first mention links to the glossary
+    glossary = (sample_site / "glossary" / "index.html").read_text()
+    assert 'id="fsm"' in glossary and 'id="confidence-interval"' in glossary
+    sitemap = (sample_site / "sitemap.xml").read_text()
+    assert "<loc>https://reportcards.riverford.example/schools/800003/</loc>" in sitemap
+    assert (
+        "Sitemap: https://reportcards.riverford.example/sitemap.xml"
+        in (sample_site / "robots.txt").read_text()
+    )
+    assert (sample_site / "404.html").exists()
+    for page in sample_site.rglob("*.html"):
+        if "pagefind" not in page.parts:
+            assert '<meta name="description" content="' in page.read_text(), page
+
+
+def test_branding_colours_must_pass_contrast(project):
+    from reportgen.build import Paths, build
+    from reportgen.errors import InputError
+
+    site_yml = project / "content" / "site.yml"
+    site_yml.write_text(site_yml.read_text().replace('primary: "#1d4f91"', 'primary: "#7fb3e6"'))
+    paths = Paths(project / "data", project / "content", project / "templates", project / "site")
+    with pytest.raises(InputError, match=r"branding.primary: #7fb3e6 .* contrast of 2\.\d:1"):
+        build(paths, pdf=False)
+    assert not (project / "site").exists()

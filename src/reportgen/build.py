@@ -10,10 +10,12 @@ good site untouched.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -229,6 +231,8 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
         )
     )
     out.append(("downloads.html", "downloads/index.html", {"las": las}))
+    out.append(("glossary.html", "glossary/index.html", {"terms": list(content.glossary.values())}))
+    out.append(("404.html", "404.html", {}))
     return out
 
 
@@ -297,13 +301,85 @@ def index_for_search(site_dir: Path, warnings: list[str]) -> None:
 
     done = subprocess.run(
         [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--quiet"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         warnings.append(
             "search index not built (is the pagefind package installed?): "
             + (done.stderr.strip().splitlines() or ["no output"])[-1]
         )
+
+
+def _luminance(colour: str) -> float:
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def branding(site: dict, content_dir: Path) -> tuple[str, Path | None]:
+    """The brand stylesheet, and the logo file to copy; refuses colours that fail WCAG AA."""
+    brand = site["branding"]
+    where = content_dir / "site.yml"
+    problems = []
+    for key, against, role in (
+        ("primary", "#ffffff", "as white text's background and as link colour on white"),
+        ("accent", "#0b0c0c", "behind the black text of focused links"),
+    ):
+        colour = str(brand.get(key, ""))
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
+            problems.append(
+                f"{where}, branding.{key}: expected a colour like #1d4f91, found {colour!r}"
+            )
+            continue
+        ratio = contrast(colour, against)
+        if ratio < 4.5:
+            problems.append(
+                f"{where}, branding.{key}: {colour} {role} has a contrast of {ratio:.1f}:1; "
+                "WCAG 2.2 AA needs at least 4.5:1"
+            )
+    logo = None
+    if brand.get("logo"):
+        logo = (content_dir / str(brand["logo"])).resolve()
+        if not logo.is_file() or not logo.is_relative_to(content_dir.resolve()):
+            problems.append(
+                f"{where}, branding.logo: no file {brand['logo']!r} in the content folder"
+            )
+        brand["logo_file"] = "logo" + logo.suffix.lower()
+    if problems:
+        raise InputErrors(problems)
+    css = (
+        "/* Written by reportgen from content/site.yml (branding). */\n"
+        f":root {{ --brand: {brand['primary']}; --accent: {brand['accent']}; }}\n"
+    )
+    return css, logo
+
+
+def sitemap(site: dict, paths: list[str]) -> tuple[str, str]:
+    """sitemap.xml and robots.txt; the sitemap needs an absolute base_url."""
+    base = site["base_url"]
+    robots = "User-agent: *\nAllow: /\n"
+    if not base.startswith("http"):
+        return "", robots
+    urls = "".join(
+        f"<url><loc>{escape(public_url(site, p))}</loc></url>\n"
+        for p in sorted(paths)
+        if p.endswith(".html") and p != "404.html"
+    )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n"
+    )
+    return xml, robots + f"Sitemap: {base.rstrip('/')}/sitemap.xml\n"
 
 
 def publish(tmp: Path, out: Path) -> None:
@@ -366,6 +442,7 @@ def write_pdfs(
 def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
     started = time.perf_counter()
     registry, dataset, content = read_inputs(paths)
+    brand_css, logo = branding(content.site, paths.content)
     report = compute(dataset, registry, content)
     page_models = page_list(report)
     paths.out.parent.mkdir(parents=True, exist_ok=True)
@@ -374,9 +451,19 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
         writer = render_html.Writer(tmp)
         env = render_html.make_env(paths.templates)
         env.globals["pdf"] = pdf
+        env.filters["glossed"] = render_html.glossary_linker(content.glossary)
         count = render_html.render_pages(env, writer, page_models, content.site)
         pdfs, rendered = write_pdfs(report, page_models, env, paths, writer) if pdf else (0, 0)
         render_html.copy_assets(paths.templates, tmp)
+        writer.write("assets/brand.css", brand_css, "branding")
+        if logo:
+            writer.write(
+                f"assets/{content.site['branding']['logo_file']}", logo.read_bytes(), "logo"
+            )
+        xml, robots = sitemap(content.site, list(writer.written))
+        if xml:
+            writer.write("sitemap.xml", xml, "sitemap")
+        writer.write("robots.txt", robots, "robots.txt")
         write_downloads(report, writer)
         index_for_search(tmp, dataset.warnings)
         writer.write(

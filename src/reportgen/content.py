@@ -10,6 +10,7 @@ import markdown
 import yaml
 
 from .errors import InputError, suggest
+from .registry import read_yaml
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -62,6 +63,7 @@ class Content:
     case_studies: list[CaseStudy]
     la_commentary: dict[str, dict]  # LA code -> {"title", "html", "path"}
     pages: dict[str, dict] = field(default_factory=dict)
+    glossary: dict[str, dict] = field(default_factory=dict)
 
 
 def render_markdown(text: str) -> str:
@@ -90,7 +92,7 @@ def load_themes(content_dir: Path) -> dict[str, Theme]:
     path = content_dir / "themes.yml"
     if not path.exists():
         return {}
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc = read_yaml(path)
     themes = {}
     for tid, spec in (doc.get("themes") or {}).items():
         if not SLUG.match(tid):
@@ -173,7 +175,21 @@ def load_content(content_dir: Path, site: dict, problems: list[str]) -> Content:
             "html": render_markdown(body),
             "path": str(path),
         }
-    return Content(site, themes, studies, commentary)
+    glossary = {}
+    path = content_dir / "glossary.yml"
+    if path.exists():
+        doc = read_yaml(path)
+        for gid, spec in (doc.get("terms") or {}).items():
+            if not SLUG.match(gid) or "term" not in spec or "means" not in spec:
+                problems.append(f"{path}, term '{gid}': needs a lower-case id, 'term' and 'means'")
+                continue
+            glossary[gid] = {
+                "id": gid,
+                "term": spec["term"],
+                "means": spec["means"],
+                "also": list(spec.get("also") or []),
+            }
+    return Content(site, themes, studies, commentary, glossary=glossary)
 
 
 def check_links(content: Content, schools: set[str], las: set[str]) -> list[str]:

@@ -537,8 +537,26 @@ def school_page(report: Report, school: School) -> dict:
         (schools[s] for s, p in report.predecessor_of.items() if p == school.urn and s in schools),
         None,
     )
+    site = report.content.site
+    json_ld = {
+        "@context": "https://schema.org",
+        "@type": "School",
+        "name": school.name,
+        "identifier": school.urn,
+        "url": site["base_url"].rstrip("/")
+        + "/"
+        + url_for_school(school.urn).removesuffix("index.html"),
+    }
+    if school.town or school.postcode:
+        json_ld["address"] = {
+            "@type": "PostalAddress",
+            "streetAddress": school.address,
+            "addressLocality": school.town,
+            "postalCode": school.postcode,
+        }
     return {
         "school": school,
+        "json_ld": json_ld,
         "predecessor": predecessor,
         "successor": successor,
         "la": la,

@@ -126,7 +126,7 @@ class Registry:
         ]
 
 
-def _read_yaml(path: Path) -> Any:
+def read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as fh:
             return yaml.safe_load(fh) or {}
@@ -164,24 +164,24 @@ def load_registry(data_dir: Path | None = None) -> Registry:
     for name, path in files.items():
         if not name.startswith("measures"):
             continue
-        doc = _read_yaml(path)
+        doc = read_yaml(path)
         era = doc.get("era", {})
         if era:
             eras.append({**era, "years": _years(era.get("years"), str(path))})
         for mid, spec in (doc.get("measures") or {}).items():
             measures[mid] = _measure(mid, spec, era.get("id", ""), path)
-    groups_doc = _read_yaml(files["groups.yml"])
+    groups_doc = read_yaml(files["groups.yml"])
     groups = {
         gid: Group(gid, spec["name"], spec.get("compare_with", ""), spec.get("explain", ""))
         for gid, spec in groups_doc["groups"].items()
     }
-    categories = [Category(**c) for c in _read_yaml(files["categories.yml"])["categories"]]
+    categories = [Category(**c) for c in read_yaml(files["categories.yml"])["categories"]]
     standards = [
         _standard(spec, files["standards.yml"], measures)
-        for spec in _read_yaml(files["standards.yml"]).get("standards", [])
+        for spec in read_yaml(files["standards.yml"]).get("standards", [])
     ]
     partitions = [list(p) for p in groups_doc.get("partitions", [])]
-    dfe_doc = _read_yaml(files["dfe-formats.yml"])
+    dfe_doc = read_yaml(files["dfe-formats.yml"])
     return Registry(
         measures,
         groups,
@@ -260,7 +260,7 @@ def load_site_config(content_dir: Path) -> dict:
         "benchmarks": {"min_schools_for_la": 5, "min_las_for_england": 50},
     }
     if path.exists():
-        user = _read_yaml(path)
+        user = read_yaml(path)
         for key, value in user.items():
             if isinstance(value, dict) and isinstance(config.get(key), dict):
                 config[key] = {**config[key], **value}

@@ -2,14 +2,64 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 
 from .errors import InputError
 from .model import academic_year
+
+
+def glossary_linker(glossary: dict[str, dict]):
+    """A filter linking the first mention of each glossary term in a text."""
+    names = []
+    for gid, entry in glossary.items():
+        for name in [entry["term"].split(" (")[0], *entry["also"]]:
+            names.append((name, gid))
+    names.sort(key=lambda n: -len(n[0]))  # longest first: "free school meals" before "FSM"
+    if not names:
+        return lambda text, root="": escape(text)
+    pattern = re.compile(
+        "|".join(
+            rf"(?<![\w-]){re.escape(n)}(?![\w-])" if not n.isupper() else rf"\b{re.escape(n)}\b"
+            for n, _ in names
+        ),
+        re.IGNORECASE,
+    )
+    lookup = {n.lower(): gid for n, gid in names}
+
+    def link(text: object, root: str = "") -> Markup:
+        seen: set[str] = set()
+
+        def swap(match: re.Match) -> str:
+            found = match.group(0)
+            gid = lookup.get(found.lower())
+            if (
+                gid is None
+                or gid in seen
+                or (
+                    found.isupper()
+                    != any(n.isupper() and n.lower() == found.lower() for n, _ in names)
+                )
+            ):
+                return str(escape(found))
+            seen.add(gid)
+            return f'<a class="gloss" href="{root}glossary/index.html#{gid}">{escape(found)}</a>'
+
+        text = str(text)
+        out, last = [], 0
+        for m in pattern.finditer(text):
+            out.append(str(escape(text[last : m.start()])))
+            out.append(swap(m))
+            last = m.end()
+        out.append(str(escape(text[last:])))
+        return Markup("".join(out))
+
+    return link
 
 
 def make_env(templates_dir: Path) -> Environment:
