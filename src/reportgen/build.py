@@ -9,6 +9,8 @@ good site untouched.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -44,6 +46,8 @@ class BuildResult:
     pdfs: int = 0
     pdfs_rendered: int = 0
     files: int = 0
+    changed: int = 0  # files actually written (the rest kept from the last build)
+    unchanged: bool = False  # nothing read had changed: nothing was done
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     out: Path | None = None
@@ -411,7 +415,7 @@ def write_pdfs(
 
     site = report.content.site
     renderer = PdfRenderer(env, paths.templates)
-    cache = PdfCache(paths.out.parent / f".{paths.out.name}-cache" / "pdf")
+    cache = PdfCache(cache_dir(paths) / "pdf")
     cards_by_la: dict[str, list[dict]] = {}
     count = 0
     for template, path, page in page_models:
@@ -439,22 +443,69 @@ def write_pdfs(
     return count, cache.misses
 
 
+def fingerprint(paths: Paths, pdf: bool) -> str:
+    """One hash of everything a build reads: data, content, templates, rules, code."""
+    digest = hashlib.sha256(f"pdf={pdf}".encode())
+    code = Path(__file__).parent
+    for root in (paths.data, paths.content, paths.templates, code):
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def cache_dir(paths: Paths) -> Path:
+    return paths.out.parent / f".{paths.out.name}-cache"
+
+
+def read_manifest(paths: Paths) -> dict:
+    path = cache_dir(paths) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if paths.out.is_dir() else {}
+
+
+def write_manifest(paths: Paths, manifest: dict) -> None:
+    folder = cache_dir(paths)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, folder / "manifest.json")
+
+
 def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
     started = time.perf_counter()
+    manifest = read_manifest(paths)
+    inputs = fingerprint(paths, pdf)
+    if manifest.get("inputs") == inputs:
+        # Nothing this build reads has changed since the last good build.
+        return BuildResult(
+            pages=manifest.get("pages", 0),
+            pdfs=manifest.get("pdfs", 0),
+            files=len(manifest.get("files", {})),
+            seconds=time.perf_counter() - started,
+            out=paths.out,
+            unchanged=True,
+        )
     registry, dataset, content = read_inputs(paths)
     brand_css, logo = branding(content.site, paths.content)
     report = compute(dataset, registry, content)
     page_models = page_list(report)
     paths.out.parent.mkdir(parents=True, exist_ok=True)
+    for stale in paths.out.parent.glob(f".{paths.out.name}.building-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
     tmp = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.building-", dir=paths.out.parent))
     try:
-        writer = render_html.Writer(tmp)
+        writer = render_html.Writer(tmp, paths.out, manifest.get("files"))
         env = render_html.make_env(paths.templates)
         env.globals["pdf"] = pdf
         env.filters["glossed"] = render_html.glossary_linker(content.glossary)
         count = render_html.render_pages(env, writer, page_models, content.site)
         pdfs, rendered = write_pdfs(report, page_models, env, paths, writer) if pdf else (0, 0)
-        render_html.copy_assets(paths.templates, tmp)
+        render_html.copy_assets(paths.templates, writer)
         writer.write("assets/brand.css", brand_css, "branding")
         if logo:
             writer.write(
@@ -470,6 +521,9 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
             "compare/schools.json", downloads.to_json(compare_data(page_models)), "compare data"
         )
         publish(tmp, paths.out)
+        write_manifest(
+            paths, {"inputs": inputs, "files": writer.hashes, "pages": count, "pdfs": pdfs}
+        )
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -478,6 +532,7 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
         pdfs=pdfs,
         pdfs_rendered=rendered,
         files=len(writer.written),
+        changed=len(writer.changed),
         warnings=dataset.warnings,
         seconds=time.perf_counter() - started,
         out=paths.out,

@@ -91,9 +91,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         return report_errors(exc)
     if not args.quiet:
         print_warnings(result.warnings)
+        if result.unchanged:
+            print(f"Nothing changed since the last build of {result.out} ({result.seconds:.2f} s).")
+            return 0
         print(
-            f"Built {result.pages} pages and {result.pdfs} PDFs ({result.pdfs_rendered} rendered, "
-            f"the rest unchanged) into {result.out} "
+            f"Built {result.pages} pages and {result.pdfs} PDFs into {result.out}: "
+            f"{result.changed} of {result.files} files written, {result.pdfs_rendered} PDFs "
+            "rendered, the rest unchanged, "
             f"in {result.seconds:.1f} s with {len(result.warnings)} warning(s)."
         )
     return 0

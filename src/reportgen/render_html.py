@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -88,11 +89,20 @@ def relative_root(path: str) -> str:
 
 
 class Writer:
-    """Writes pages into the output folder; two pages may never share a path."""
+    """Writes the site into a fresh folder; two pages may never share a path.
 
-    def __init__(self, out_dir: Path):
+    A file whose content is the same as in the last build (by the hashes in
+    ``previous``) is hard-linked from the live site instead of written again,
+    so an unchanged page keeps its file, and ``changed`` counts real writes.
+    """
+
+    def __init__(self, out_dir: Path, live: Path | None = None, previous: dict | None = None):
         self.out_dir = out_dir
+        self.live = live
+        self.previous = previous or {}
         self.written: dict[str, str] = {}
+        self.hashes: dict[str, str] = {}
+        self.changed: list[str] = []
 
     def write(self, path: str, text: str | bytes, what: str) -> None:
         if ".." in Path(path).parts or path.startswith("/"):
@@ -100,12 +110,20 @@ class Writer:
         if path in self.written:
             raise InputError(f"{what} and {self.written[path]} would both write {path}")
         self.written[path] = what
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        digest = hashlib.sha256(data).hexdigest()
+        self.hashes[path] = digest
         target = self.out_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            target.write_bytes(text)
-        else:
-            target.write_text(text, encoding="utf-8")
+        old = self.live / path if self.live else None
+        if old is not None and self.previous.get(path) == digest and old.is_file():
+            try:
+                os.link(old, target)
+                return
+            except OSError:
+                pass  # another file system: write it
+        target.write_bytes(data)
+        self.changed.append(path)
 
 
 def render_pages(
@@ -123,7 +141,10 @@ def render_pages(
     return count
 
 
-def copy_assets(templates_dir: Path, out_dir: Path) -> None:
+def copy_assets(templates_dir: Path, writer: Writer) -> None:
     assets = templates_dir / "assets"
-    if assets.is_dir():
-        shutil.copytree(assets, out_dir / "assets", dirs_exist_ok=True)
+    for path in sorted(assets.rglob("*")) if assets.is_dir() else []:
+        if path.is_file():
+            writer.write(
+                f"assets/{path.relative_to(assets).as_posix()}", path.read_bytes(), "asset"
+            )
