@@ -233,3 +233,6 @@ def test_command_line_check_and_build(project):
     )
     assert new.returncode == 0
     assert (project / "content" / "case-studies" / "reading-at-kelton.md").exists()
+    (project / "content" / "case-studies" / "bad.md").unlink()
+    again = subprocess.run([*run, "check"], cwd=project, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr  # the new case study validates as written

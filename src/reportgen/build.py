@@ -386,6 +386,40 @@ def sitemap(site: dict, paths: list[str]) -> tuple[str, str]:
     return xml, robots + f"Sitemap: {base.rstrip('/')}/sitemap.xml\n"
 
 
+def edition_year(report: pages.Report) -> int:
+    """The results year a build publishes: the latest held for any school."""
+    return max((y[-1] for y in report.years_by_area.values() if y), default=0)
+
+
+def earlier_editions(out: Path, year: int) -> dict[int, Path]:
+    """Report cards of earlier editions to keep: {year: folder holding schools/ and la/}.
+
+    When the live site is of another year, it becomes an edition; editions it
+    already kept are carried over.
+    """
+    found: dict[int, Path] = {}
+    for folder in sorted((out / "editions").glob("[0-9][0-9][0-9][0-9]")):
+        found[int(folder.name)] = folder
+    try:
+        live = json.loads((out / "edition.json").read_text(encoding="utf-8"))["year"]
+    except (OSError, ValueError, KeyError):
+        live = None
+    if live and live != year:
+        found[int(live)] = out
+    found.pop(year, None)
+    return found
+
+
+def archive_editions(editions: dict[int, Path], writer: render_html.Writer) -> None:
+    """Copy earlier editions' PDF report cards to editions/<year>/ (stable URLs)."""
+    for year, folder in sorted(editions.items()):
+        for pdf in sorted(folder.glob("schools/*/report-card.pdf")) + sorted(
+            folder.glob("la/*/report-cards.pdf")
+        ):
+            rel = pdf.relative_to(folder).as_posix()
+            writer.write(f"editions/{year}/{rel}", pdf.read_bytes(), f"edition {year}")
+
+
 def publish(tmp: Path, out: Path) -> None:
     """Swap the finished build into place; the old site is removed only after."""
     old = out.with_name(f".{out.name}.old")
@@ -409,8 +443,11 @@ def write_pdfs(
     env,
     paths: Paths,
     writer: render_html.Writer,
+    progress: bool = False,
 ) -> tuple[int, int]:
     """A report card per school and a pack per LA. Returns (PDFs written, rendered)."""
+    from tqdm import tqdm
+
     from .render_pdf import PdfCache, PdfRenderer
 
     site = report.content.site
@@ -418,9 +455,8 @@ def write_pdfs(
     cache = PdfCache(cache_dir(paths) / "pdf")
     cards_by_la: dict[str, list[dict]] = {}
     count = 0
-    for template, path, page in page_models:
-        if template != "school.html":
-            continue
+    schools = [m for m in page_models if m[0] == "school.html"]
+    for _, path, page in tqdm(schools, desc="Report cards", unit="card", disable=not progress):
         url = public_url(site, path)
         html = renderer.html("report_card.html", page=page, site=site, url=url)
         pdf_path = path.replace("index.html", "report-card.pdf")
@@ -476,7 +512,7 @@ def write_manifest(paths: Paths, manifest: dict) -> None:
     os.replace(tmp, folder / "manifest.json")
 
 
-def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
+def build(paths: Paths, pdf: bool = True, jobs: int = 1, progress: bool = False) -> BuildResult:
     started = time.perf_counter()
     manifest = read_manifest(paths)
     inputs = fingerprint(paths, pdf)
@@ -493,6 +529,12 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
     registry, dataset, content = read_inputs(paths)
     brand_css, logo = branding(content.site, paths.content)
     report = compute(dataset, registry, content)
+    year = edition_year(report)
+    editions = earlier_editions(paths.out, year)
+    report.editions = {
+        y: {p.parent.name for p in folder.glob("schools/*/report-card.pdf")}
+        for y, folder in editions.items()
+    }
     page_models = page_list(report)
     paths.out.parent.mkdir(parents=True, exist_ok=True)
     for stale in paths.out.parent.glob(f".{paths.out.name}.building-*"):
@@ -503,8 +545,10 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
         env = render_html.make_env(paths.templates)
         env.globals["pdf"] = pdf
         env.filters["glossed"] = render_html.glossary_linker(content.glossary)
-        count = render_html.render_pages(env, writer, page_models, content.site)
-        pdfs, rendered = write_pdfs(report, page_models, env, paths, writer) if pdf else (0, 0)
+        count = render_html.render_pages(env, writer, page_models, content.site, progress)
+        pdfs, rendered = (
+            write_pdfs(report, page_models, env, paths, writer, progress) if pdf else (0, 0)
+        )
         render_html.copy_assets(paths.templates, writer)
         writer.write("assets/brand.css", brand_css, "branding")
         if logo:
@@ -516,6 +560,8 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1) -> BuildResult:
             writer.write("sitemap.xml", xml, "sitemap")
         writer.write("robots.txt", robots, "robots.txt")
         write_downloads(report, writer)
+        archive_editions(editions, writer)
+        writer.write("edition.json", json.dumps({"year": year}) + "\n", "edition")
         index_for_search(tmp, dataset.warnings)
         writer.write(
             "compare/schools.json", downloads.to_json(compare_data(page_models)), "compare data"

@@ -86,7 +86,12 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     paths = Paths(args.data, args.content, args.templates, args.out)
     try:
-        result = build(paths, pdf=args.pdf, jobs=args.jobs)
+        result = build(
+            paths,
+            pdf=args.pdf,
+            jobs=args.jobs,
+            progress=not args.quiet and sys.stderr.isatty(),
+        )
     except InputError as exc:
         return report_errors(exc)
     if not args.quiet:
@@ -143,6 +148,14 @@ def cmd_new(args: argparse.Namespace) -> int:
         return 2
     path.parent.mkdir(parents=True, exist_ok=True)
     title = args.title.replace('"', "'")
+    from .content import load_themes
+
+    themes = list(load_themes(args.content))
+    theme_line = (
+        f"themes: [{themes[0]}]   # ids from content/themes.yml, e.g. {', '.join(themes[:4])}\n"
+        if themes
+        else "themes: []             # add themes to content/themes.yml first\n"
+    )
     path.write_text(
         "---\n"
         f'title: "{title}"\n'
@@ -150,8 +163,8 @@ def cmd_new(args: argparse.Namespace) -> int:
         "schools: []            # URNs of the schools this is about, e.g. [800001]\n"
         'la: ""                 # LA code, e.g. "999"\n'
         "phase: primary         # primary or secondary\n"
-        "themes: []             # ids from content/themes.yml\n"
-        'source: "Who supplied this case study, and when."\n'
+        + theme_line
+        + 'source: "Who supplied this case study, and when."\n'
         "featured: false\n"
         "---\n\n## The school\n\n## What it changed\n\n"
         "## The difference it made\n\n## Key lessons\n",

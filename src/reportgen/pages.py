@@ -103,6 +103,7 @@ class Report:
     disadvantage: dict[str, float] = field(
         default_factory=dict
     )  # URN -> latest % disadvantaged/FSM
+    editions: dict[int, set[str]] = field(default_factory=dict)  # year -> URNs with a card
     grades: dict[tuple[str, int], object] = field(default_factory=dict)  # optional overall grade
     context_years: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -571,6 +572,11 @@ def school_page(report: Report, school: School) -> dict:
         "similar": similar_block(report, school, year),
         "what_worked": what_worked(report, school, year),
         "grade": report.grades.get((school.urn, year)) if year else None,
+        "editions": [
+            {"label": academic_year(y), "url": f"editions/{y}/schools/{school.urn}/report-card.pdf"}
+            for y, urns in sorted(report.editions.items(), reverse=True)
+            if school.urn in urns
+        ],
         "standards": standards,
         "glance": [b for b in standards if b["latest"].year == year],
         "ofsted": ofsted_block(report, school),

@@ -127,12 +127,20 @@ class Writer:
 
 
 def render_pages(
-    env: Environment, writer: Writer, pages: Iterable[tuple[str, str, dict]], site: dict
+    env: Environment,
+    writer: Writer,
+    pages: Iterable[tuple[str, str, dict]],
+    site: dict,
+    progress: bool = False,
 ) -> int:
     """Render (template, path, context) triples. Returns the number of pages."""
+    from tqdm import tqdm
+
     count = 0
     cache = {}
-    for template_name, path, context in pages:
+    for template_name, path, context in tqdm(
+        list(pages), desc="Pages", unit="page", disable=not progress, leave=False
+    ):
         template = cache.get(template_name) or env.get_template(template_name)
         cache[template_name] = template
         html = template.render(page=context, site=site, root=relative_root(path), path=path)
