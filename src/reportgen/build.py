@@ -240,7 +240,8 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
     return out
 
 
-def write_downloads(report: pages.Report, writer: render_html.Writer) -> None:
+def download_files(report: pages.Report) -> list[tuple[str, str]]:
+    """The CSV and JSON downloads as (path, text): whole site and per LA."""
     ds = report.dataset
     names = {urn: s.name for urn, s in ds.schools.items()} | {
         c: la.name for c, la in ds.las.items()
@@ -248,23 +249,21 @@ def write_downloads(report: pages.Report, writer: render_html.Writer) -> None:
     la_of = {urn: s.la_code for urn, s in ds.schools.items()}
     rows = downloads.measure_records(report.obs, report.registry, names, la_of)
     std = downloads.standard_records(report.placements, names, la_of)
-    writer.write(
-        "downloads/measures.csv", downloads.to_csv(rows, downloads.MEASURE_FIELDS), "downloads"
-    )
-    writer.write("downloads/measures.json", downloads.to_json(rows), "downloads")
-    writer.write(
-        "downloads/standards.csv", downloads.to_csv(std, downloads.STANDARD_FIELDS), "downloads"
-    )
-    writer.write("downloads/standards.json", downloads.to_json(std), "downloads")
+    files = [
+        ("downloads/measures.csv", downloads.to_csv(rows, downloads.MEASURE_FIELDS)),
+        ("downloads/measures.json", downloads.to_json(rows)),
+        ("downloads/standards.csv", downloads.to_csv(std, downloads.STANDARD_FIELDS)),
+        ("downloads/standards.json", downloads.to_json(std)),
+    ]
     for code in sorted({s.la_code for s in ds.schools.values() if s.la_code in ds.las}):
         la_rows = [r for r in rows if r["la_code"] == code or r["area_type"] == "england"]
         la_std = [r for r in std if r["la_code"] == code]
-        for name, text in [
-            ("measures.csv", downloads.to_csv(la_rows, downloads.MEASURE_FIELDS)),
-            ("measures.json", downloads.to_json(la_rows)),
-            ("standards.csv", downloads.to_csv(la_std, downloads.STANDARD_FIELDS)),
-        ]:
-            writer.write(f"la/{code}/{name}", text, f"LA {code} downloads")
+        files += [
+            (f"la/{code}/measures.csv", downloads.to_csv(la_rows, downloads.MEASURE_FIELDS)),
+            (f"la/{code}/measures.json", downloads.to_json(la_rows)),
+            (f"la/{code}/standards.csv", downloads.to_csv(la_std, downloads.STANDARD_FIELDS)),
+        ]
+    return files
 
 
 def compare_data(page_models: list[tuple[str, str, dict]]) -> list[dict]:
@@ -512,7 +511,55 @@ def write_manifest(paths: Paths, manifest: dict) -> None:
     os.replace(tmp, folder / "manifest.json")
 
 
-def build(paths: Paths, pdf: bool = True, jobs: int = 1, progress: bool = False) -> BuildResult:
+# A long-running preview keeps the computed data while only content or
+# templates change, so an edited case study is back in the browser quickly.
+_PREPARED: dict[str, dict] = {}
+
+
+def data_fingerprint(paths: Paths) -> str:
+    """What the computed figures depend on: data, rules, site.yml, code."""
+    digest = hashlib.sha256()
+    site_yml = paths.content / "site.yml"
+    digest.update(site_yml.read_bytes() if site_yml.exists() else b"")
+    for root in (paths.data, Path(__file__).parent):
+        for path in sorted(root.rglob("*")) if root.is_dir() else []:
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def prepare(paths: Paths):
+    """Inputs read and figures computed, reused while the data is unchanged."""
+    key = data_fingerprint(paths)
+    memo = _PREPARED.get(str(paths.out.resolve()))
+    if memo is None or memo["key"] != key:
+        registry, dataset, content = read_inputs(paths)
+        report = compute(dataset, registry, content)
+        memo = {
+            "key": key,
+            "registry": registry,
+            "dataset": dataset,
+            "report": report,
+            "warnings": list(dataset.warnings),
+            "downloads": download_files(report),
+        }
+        _PREPARED.clear()
+        _PREPARED[str(paths.out.resolve())] = memo
+        return registry, dataset, content, report, memo
+    registry, dataset, report = memo["registry"], memo["dataset"], memo["report"]
+    problems: list[str] = []
+    content = load_content(paths.content, load_site_config(paths.content), problems)
+    if problems:
+        raise InputErrors(problems)
+    dataset.warnings = memo["warnings"] + check_links(
+        content, set(dataset.schools), set(dataset.las)
+    )
+    report.content = content
+    return registry, dataset, content, report, memo
+
+
+def build(paths: Paths, pdf=True, jobs: int = 1, progress: bool = False) -> BuildResult:
     started = time.perf_counter()
     manifest = read_manifest(paths)
     inputs = fingerprint(paths, pdf)
@@ -526,9 +573,8 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1, progress: bool = False)
             out=paths.out,
             unchanged=True,
         )
-    registry, dataset, content = read_inputs(paths)
+    registry, dataset, content, report, prepared = prepare(paths)
     brand_css, logo = branding(content.site, paths.content)
-    report = compute(dataset, registry, content)
     year = edition_year(report)
     editions = earlier_editions(paths.out, year)
     report.editions = {
@@ -559,7 +605,8 @@ def build(paths: Paths, pdf: bool = True, jobs: int = 1, progress: bool = False)
         if xml:
             writer.write("sitemap.xml", xml, "sitemap")
         writer.write("robots.txt", robots, "robots.txt")
-        write_downloads(report, writer)
+        for path, text in prepared["downloads"]:
+            writer.write(path, text, "downloads")
         archive_editions(editions, writer)
         writer.write("edition.json", json.dumps({"year": year}) + "\n", "edition")
         index_for_search(tmp, dataset.warnings)
