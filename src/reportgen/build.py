@@ -247,21 +247,23 @@ def download_files(report: pages.Report) -> list[tuple[str, str]]:
         c: la.name for c, la in ds.las.items()
     }
     la_of = {urn: s.la_code for urn, s in ds.schools.items()}
-    rows = downloads.measure_records(report.obs, report.registry, names, la_of)
-    std = downloads.standard_records(report.placements, names, la_of)
+    rows = downloads.measure_table(report.obs, report.registry, names, la_of)
+    std = downloads.standard_table(report.placements, names, la_of)
     files = [
-        ("downloads/measures.csv", downloads.to_csv(rows, downloads.MEASURE_FIELDS)),
+        ("downloads/measures.csv", downloads.to_csv(rows)),
         ("downloads/measures.json", downloads.to_json(rows)),
-        ("downloads/standards.csv", downloads.to_csv(std, downloads.STANDARD_FIELDS)),
+        ("downloads/standards.csv", downloads.to_csv(std)),
         ("downloads/standards.json", downloads.to_json(std)),
     ]
+    england = rows[rows["area_type"] == "england"]
+    by_la = dict(tuple(rows[rows["la_code"] != ""].groupby("la_code", sort=True)))
+    std_by_la = dict(tuple(std.groupby("la_code", sort=True)))
     for code in sorted({s.la_code for s in ds.schools.values() if s.la_code in ds.las}):
-        la_rows = [r for r in rows if r["la_code"] == code or r["area_type"] == "england"]
-        la_std = [r for r in std if r["la_code"] == code]
+        la_rows = pd.concat([by_la.get(code, rows.iloc[0:0]), england]).sort_index()
         files += [
-            (f"la/{code}/measures.csv", downloads.to_csv(la_rows, downloads.MEASURE_FIELDS)),
+            (f"la/{code}/measures.csv", downloads.to_csv(la_rows)),
             (f"la/{code}/measures.json", downloads.to_json(la_rows)),
-            (f"la/{code}/standards.csv", downloads.to_csv(la_std, downloads.STANDARD_FIELDS)),
+            (f"la/{code}/standards.csv", downloads.to_csv(std_by_la.get(code, std.iloc[0:0]))),
         ]
     return files
 

@@ -7,10 +7,7 @@ never 0.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import math
 
 import pandas as pd
 
@@ -53,50 +50,50 @@ STANDARD_FIELDS = [
 ]
 
 
-def _clean(x: object) -> object:
-    if isinstance(x, float) and math.isnan(x):
-        return None
-    return x
-
-
-def measure_records(
+def measure_table(
     obs: pd.DataFrame, registry: Registry, names: dict[str, str], la_of: dict[str, str]
-) -> list[dict]:
+) -> pd.DataFrame:
+    """Every figure as a download row (vectorised: national data has millions)."""
     frame = obs.sort_values(["area_type", "area", "measure", "group", "year", "statistic"])
-    rows = []
-    for r in frame.to_dict("records"):
-        m = registry.measures.get(r["measure"])
-        area = r["area"]
-        rows.append(
-            {
-                "area_type": r["area_type"],
-                "area": area,
-                "area_name": names.get(area, "England" if r["area_type"] == "england" else ""),
-                "la_code": la_of.get(area, area if r["area_type"] == "la" else ""),
-                "year": int(r["year"]),
-                "academic_year": academic_year(int(r["year"])),
-                "measure": r["measure"],
-                "measure_name": m.name if m else "",
-                "unit": m.unit if m else "",
-                "group": r["group"],
-                "statistic": r["statistic"],
-                "value": _clean(r["value"]) if r["status"] == "ok" else None,
-                "status": r["status"],
-                "status_label": status_label(r["status"]) if r["status"] != "ok" else "",
-                "cohort": _clean(r["cohort"]),
-                "lower": _clean(r["lower"]),
-                "upper": _clean(r["upper"]),
-                "computed": bool(r["computed"]),
-                "source": r["source"],
-            }
-        )
-    return rows
+    measures = registry.measures
+    ok = frame["status"] == "ok"
+    out = pd.DataFrame(
+        {
+            "area_type": frame["area_type"],
+            "area": frame["area"],
+            "area_name": frame["area"]
+            .map(names)
+            .fillna(frame["area_type"].map({"england": "England"}))
+            .fillna(""),
+            "la_code": frame["area"]
+            .map(la_of)
+            .fillna(frame["area"].where(frame["area_type"] == "la", "")),
+            "year": frame["year"].astype(int),
+            "academic_year": frame["year"].map(lambda y: academic_year(int(y))),
+            "measure": frame["measure"],
+            "measure_name": frame["measure"]
+            .map({k: m.name for k, m in measures.items()})
+            .fillna(""),
+            "unit": frame["measure"].map({k: m.unit for k, m in measures.items()}).fillna(""),
+            "group": frame["group"],
+            "statistic": frame["statistic"],
+            "value": frame["value"].where(ok),  # never a number for a missing figure
+            "status": frame["status"],
+            "status_label": frame["status"].map(status_label).where(~ok, ""),
+            "cohort": frame["cohort"],
+            "lower": frame["lower"],
+            "upper": frame["upper"],
+            "computed": frame["computed"].astype(bool),
+            "source": frame["source"],
+        }
+    )
+    return out[MEASURE_FIELDS].reset_index(drop=True)
 
 
-def standard_records(
+def standard_table(
     placements: list[Placement], names: dict[str, str], la_of: dict[str, str]
-) -> list[dict]:
-    return [
+) -> pd.DataFrame:
+    rows = [
         {
             "urn": p.urn,
             "school": names.get(p.urn, ""),
@@ -110,25 +107,14 @@ def standard_records(
         }
         for p in sorted(placements, key=lambda p: (p.urn, p.standard, p.year))
     ]
+    return pd.DataFrame(rows, columns=STANDARD_FIELDS)
 
 
-def _number(x: object) -> str:
-    if x is None:
-        return ""
-    if isinstance(x, float):
-        return f"{x:g}" if abs(x) < 1e15 else str(x)
-    return str(x)
+def to_csv(table: pd.DataFrame) -> str:
+    return table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
 
 
-def to_csv(rows: list[dict], fields: list[str]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(fields)
-    for r in rows:
-        writer.writerow([_number(r[f]) if not isinstance(r[f], str) else r[f] for f in fields])
-    return buf.getvalue()
-
-
-def to_json(rows: list[dict]) -> str:
-    # Compact separators keep the C encoder (indent= falls back to pure Python).
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n"
+def to_json(table: pd.DataFrame | list) -> str:
+    if isinstance(table, list):
+        return json.dumps(table, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return table.to_json(orient="records", force_ascii=False, double_precision=10) + "\n"
