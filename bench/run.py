@@ -104,7 +104,8 @@ def main() -> None:
     )
     print(f"| second build, nothing changed | {noop_s:.2f} s | target 2 s |")
     print(
-        f"| rebuild after one school's data changed | {one_s:.1f} s, {one.changed} files written | |"
+        f"| rebuild after one school's data changed | {one_s:.1f} s, "
+        f"{one.changed} files written | |"
     )
     print(
         f"| PDF report card, one process | {pdf_s / len(html) * 1000:.0f} ms per card "
