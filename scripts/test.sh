@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh --test
-python3 -m ruff check src tests build.py
+python3 -m ruff check src tests bench build.py
 python3 -m pytest "$@"
