@@ -190,6 +190,7 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
                     "study": study,
                     "schools": linked,
                     "like": pages.schools_like(report, study),
+                    "results": pages.case_study_results(report, study),
                     "la": ds.las.get(study.la) if study.la in la_codes else None,
                     "la_name": ds.las[study.la].name if study.la in ds.las else "",
                     "themes": [content.themes[t] for t in study.themes if t in content.themes],
@@ -197,11 +198,19 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
                 },
             )
         )
+    for slug, extra in content.pages.items():
+        out.append(
+            ("page.html", f"case-studies/{slug}/index.html", {**extra, "what": extra["path"]})
+        )
     out.append(
         (
             "case_studies.html",
             "case-studies/index.html",
-            {"studies": content.case_studies, "themes": list(content.themes.values())},
+            {
+                "studies": content.case_studies,
+                "themes": list(content.themes.values()),
+                "pages": list(content.pages.values()),
+            },
         )
     )
     for tid, theme in content.themes.items():

@@ -26,6 +26,7 @@ CASE_STUDY_KEYS = {
     "years": str,
     "context": dict,
     "aliases": list,
+    "quoted": dict,
 }
 REQUIRED = ("title", "summary", "themes", "source")
 
@@ -53,6 +54,7 @@ class CaseStudy:
     years: str = ""
     context: dict = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)
+    quoted: dict = field(default_factory=dict)  # measure -> {year: figure the source quotes}
     path: str = ""
 
 
@@ -151,6 +153,7 @@ def load_case_study(path: Path, themes: dict[str, Theme], problems: list[str]) -
         years=str(meta.get("years", "")),
         context=meta.get("context") or {},
         aliases=list(meta.get("aliases") or []),
+        quoted=meta.get("quoted") or {},
         path=str(path),
     )
 
@@ -175,6 +178,27 @@ def load_content(content_dir: Path, site: dict, problems: list[str]) -> Content:
             "html": render_markdown(body),
             "path": str(path),
         }
+    pages = {}
+    for path in sorted((content_dir / "pages").glob("*.md")):
+        if not SLUG.match(path.stem):
+            problems.append(f"{path}: the file name must be lower-case words joined by '-'")
+            continue
+        try:
+            meta, body = split_front_matter(path)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        for key in ("title", "summary"):
+            if not meta.get(key):
+                problems.append(f"{path}, front matter '{key}': required")
+        pages[path.stem] = {
+            "slug": path.stem,
+            "title": str(meta.get("title", "")),
+            "summary": str(meta.get("summary", "")),
+            "source": str(meta.get("source", "")),
+            "html": render_markdown(body),
+            "path": str(path),
+        }
     glossary = {}
     path = content_dir / "glossary.yml"
     if path.exists():
@@ -189,7 +213,7 @@ def load_content(content_dir: Path, site: dict, problems: list[str]) -> Content:
                 "means": spec["means"],
                 "also": list(spec.get("also") or []),
             }
-    return Content(site, themes, studies, commentary, glossary=glossary)
+    return Content(site, themes, studies, commentary, pages=pages, glossary=glossary)
 
 
 def check_links(content: Content, schools: set[str], las: set[str]) -> list[str]:

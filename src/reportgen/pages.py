@@ -470,6 +470,28 @@ def what_worked(report: Report, school: School, year: int | None) -> list:
     return sorted(studies, key=lambda s: (_context_distance(report, school.urn, s), s.slug))[:3]
 
 
+def case_study_results(report: Report, study) -> list[dict]:
+    """Each linked school's results over the years held, before and after, with
+    where it stood against the standards of each year."""
+    out = []
+    for urn in study.schools:
+        school = report.dataset.schools.get(urn)
+        years = report.years_by_area.get(("school", urn), [])
+        if school is None or not years:
+            continue
+        charts_ = []
+        for category in ("attainment", "progress"):
+            for m in _school_measures(report, school, category)[:2]:
+                row = measure_row(report, school, years[-1], m, years)
+                chart = trend_chart_for(report, school, row)
+                if chart:
+                    charts_.append(chart)
+        out.append(
+            {"school": school, "charts": charts_, "standards": standards_block(report, school)}
+        )
+    return out
+
+
 def schools_like(report: Report, study) -> list[dict]:
     """Schools in the data like a case study's: same phase, nearest intake, those
     below a standard in their latest year first."""
