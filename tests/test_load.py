@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.errors import InputErrors
+from reportgen.errors import InputError, InputErrors
 from reportgen.load import classify, load
 
 SCHOOLS = (
@@ -91,3 +91,10 @@ def test_unknown_csv_is_a_warning_not_an_error(tmp_path, registry):
     write(tmp_path, "notes.csv", "foo,bar\n1,2\n")
     ds = load(tmp_path, registry)
     assert ds.warnings == ["notes.csv: not a file reportgen knows (header not recognised); skipped"]
+
+
+def test_a_row_with_more_cells_than_the_header_is_named(tmp_path, registry):
+    write(tmp_path, "schools.csv", SCHOOLS)
+    write(tmp_path, "results.csv", "urn,year,measure,value\n100001,2011,ks2_l4_en,1,234\n")
+    with pytest.raises(InputError, match=r"results.csv, row 2: 5 cells, but the header names 4"):
+        load(tmp_path, registry)

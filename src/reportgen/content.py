@@ -8,6 +8,8 @@ from pathlib import Path
 
 import markdown
 import yaml
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 from .errors import InputError, suggest
 from .registry import read_yaml
@@ -68,9 +70,43 @@ class Content:
     glossary: dict[str, dict] = field(default_factory=dict)
 
 
+SAFE_SCHEMES = ("http:", "https:", "mailto:", "#", "../", "./")
+
+
+class _SafeLinks(Treeprocessor):
+    """Links and images may point to web pages, mail or this site, nothing else:
+    a javascript:, data: or file: address is dropped (its text is kept)."""
+
+    def run(self, root):
+        for el in root.iter():
+            for attr in ("href", "src"):
+                value = (el.get(attr) or "").strip()
+                if value and not _safe_url(value):
+                    del el.attrib[attr]
+            for attr in [a for a in el.attrib if a.lower().startswith("on")]:
+                del el.attrib[attr]
+
+
+def _safe_url(value: str) -> bool:
+    lowered = "".join(value.split()).lower()
+    if lowered.startswith(SAFE_SCHEMES):
+        return True
+    return ":" not in lowered.split("/")[0]  # a relative path, no scheme
+
+
+class _SafeMarkdown(Extension):
+    def extendMarkdown(self, md) -> None:  # noqa: N802 (Markdown's API)
+        # Raw HTML in the Markdown is shown as text, never passed through.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+
+
 def render_markdown(text: str) -> str:
     return markdown.markdown(
-        text, extensions=["tables", "sane_lists", "attr_list"], output_format="html"
+        text,
+        extensions=["tables", "sane_lists", "attr_list", _SafeMarkdown()],
+        output_format="html",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -49,12 +50,23 @@ def read_table(path: Path, fold_extra: bool = False) -> pd.DataFrame:
         ]
         frame = pd.DataFrame(body, columns=[c.strip() for c in rows[0]] if rows else [], dtype=str)
         return frame.fillna("")
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False
-        )
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", pd.errors.ParserWarning)
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, index_col=False
+            )
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        rows = csv.reader(io.StringIO(text))
+        width = len(next(rows, []))
+        for number, row in enumerate(rows, start=2):
+            if len(row) > width:
+                raise InputError(
+                    f"{path}, row {number}: {len(row)} cells, but the header names {width} "
+                    "columns (a comma inside a value needs quotes)"
+                )
     frame.columns = [c.strip() for c in frame.columns]
     return frame
 

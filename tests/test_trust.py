@@ -1,0 +1,182 @@
+"""Trust: privacy in every output, hostile input, reproducible output."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reportgen.build import Paths, build
+from reportgen.content import render_markdown
+from reportgen.errors import InputError
+from reportgen.load import load, parse_figures
+from reportgen.model import CODES
+
+from .conftest import ROOT
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_no_small_group_figure_in_any_download(sample_site):
+    """Every figure about fewer than 6 pupils, and every figure that would give one
+    away by subtraction, is blank in the CSV and JSON downloads and the compare data."""
+    given = {
+        (r["urn"], r["year"], r["measure"], r["group"]): r
+        for r in _rows(ROOT / "data" / "sample-la" / "results.csv")
+    }
+    small = {k for k, r in given.items() if r["cohort"] and int(r["cohort"]) < 6}
+    assert len(small) > 100
+    files = [sample_site / "downloads" / "measures.csv"]
+    files += sorted((sample_site / "la").glob("*/measures.csv"))
+    seen = 0
+    for path in files:
+        for r in _rows(path):
+            key = (r["area"], r["year"], r["measure"], r["group"])
+            if key in small:
+                assert r["value"] == "" and r["status"] == "suppressed", (path, key)
+                seen += 1
+    assert seen >= len(small)
+    data = json.loads((sample_site / "downloads" / "measures.json").read_text())
+    for r in data:
+        if (r["area"], str(r["year"]), r["measure"], r["group"]) in small:
+            assert r["value"] is None
+    # Complement: where one of a pair is hidden and the other published, the
+    # other would reveal it; none such is left in the downloads.
+    downloaded = _rows(sample_site / "downloads" / "measures.csv")
+    rows = {
+        (r["area"], r["year"], r["measure"], r["group"]): r
+        for r in downloaded
+        if r["area_type"] == "school"
+    }
+    pairs = (("fsm", "not_fsm"), ("boys", "girls"), ("sen", "no_sen"), ("eal", "english_first"))
+    for (area, year, measure, group), r in rows.items():
+        for a, b in pairs:
+            if group == a and r["status"] == "suppressed":
+                other = rows.get((area, year, measure, b))
+                assert other is None or other["status"] != "ok", (area, year, measure, a)
+
+
+def test_small_group_cells_on_pages_say_suppressed(sample_site):
+    """The gap table of every sample school shows no figure for a group under 6 pupils."""
+    from .readback import table
+
+    given = {
+        (r["urn"], r["measure"], r["group"]): r
+        for r in _rows(ROOT / "data" / "sample-la" / "results.csv")
+        if r["year"] == "2011"
+    }
+    names = {
+        "Level 4+ in English and maths": "ks2_l4_enma",
+        "Expected progress in English": "ks2_2lp_en",
+    }
+    groups = {
+        "pupils eligible for free school meals": "fsm",
+        "boys": "boys",
+        "pupils with special educational needs": "sen",
+        "low prior attainment": "prior_low",
+    }
+    checked = 0
+    for urn in {k[0] for k in given}:
+        html = (sample_site / "schools" / urn / "index.html").read_text()
+        try:
+            rows = table(html, "Gaps in 2010/11")
+        except AssertionError:
+            continue
+        for row in rows[1:]:
+            measure_name, group_text = row[0].split(": ", 1)
+            measure = names.get(measure_name)
+            group = next((g for t, g in groups.items() if group_text.startswith(t)), None)
+            if measure and group and int(given[(urn, measure, group)]["cohort"]) < 6:
+                assert row[1] == "Suppressed" and row[3] == "Suppressed", (urn, row)
+                checked += 1
+    assert checked > 10
+
+
+def test_markdown_cannot_run_script_or_reach_outside():
+    html = render_markdown(
+        "Hi <script>alert(1)</script> <img src=x onerror=alert(1)>\n\n"
+        "[a](javascript:alert(1)) [b](java\tscript:alert(1)) ![c](file:///etc/passwd) "
+        "[d](data:text/html,x) [e](https://www.gov.uk) [f](../../themes/phonics/index.html)"
+    )
+    assert "<script" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html  # shown as text
+    for bad in ('href="javascript', 'href="java', 'src="file', 'href="data'):
+        assert bad not in html
+    assert 'href="https://www.gov.uk"' in html and 'href="../../themes/phonics/index.html"' in html
+
+
+def test_names_with_html_are_escaped_and_bad_urns_refused(project):
+    schools = project / "data" / "sample-la" / "schools.csv"
+    hostile = '<script>alert("x")</script> Beacon'
+    text = schools.read_text().replace("Beacon Hill Primary School", hostile)
+    schools.write_text(text)
+    paths = Paths(project / "data", project / "content", project / "templates", project / "site")
+    build(paths, pdf=False)
+    page = (project / "site" / "schools" / "800003" / "index.html").read_text()
+    assert '<script>alert("x")' not in page and "&lt;script&gt;alert(&#34;x&#34;)" in page
+    schools.write_text(text + "../../etc,Evil School,999,primary\n")
+    refused = r"schools.csv, row \d+, column urn: a URN is 5 to 7 digits"
+    with pytest.raises(InputError, match=refused):
+        build(paths, pdf=False)
+
+
+def test_two_builds_are_byte_identical(project, tmp_path):
+    one = Paths(project / "data", project / "content", project / "templates", tmp_path / "one")
+    two = Paths(project / "data", project / "content", project / "templates", tmp_path / "two")
+    build(one, pdf=False)
+    build(two, pdf=False)
+    files = sorted(
+        p.relative_to(one.out)
+        for p in one.out.rglob("*")
+        if p.is_file() and "pagefind" not in p.parts
+    )
+    assert len(files) > 150
+    for rel in files:
+        assert (one.out / rel).read_bytes() == (two.out / rel).read_bytes(), rel
+
+
+@given(st.lists(st.text(max_size=12), min_size=1, max_size=20))
+def test_a_cell_is_a_number_a_code_or_flagged_never_a_silent_zero(cells):
+    import pandas as pd
+
+    values, statuses, bad = parse_figures(pd.Series(cells))
+    for cell, value, status, flagged in zip(cells, values, statuses, bad, strict=True):
+        if flagged:
+            assert status == "missing" and value != value  # NaN: the loader reports it
+        elif status != "ok":
+            assert value != value and (cell.strip() in CODES or cell.strip().upper() in CODES)
+        else:
+            assert float(cell.strip().rstrip("%").replace(",", "")) == value
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.lists(st.text(alphabet="0123456789abcSUPNE%,.- '", max_size=8), min_size=4, max_size=6),
+        max_size=8,
+    )
+)
+def test_results_loader_either_loads_or_names_the_problem(tmp_path, registry, rows):
+    folder = tmp_path / "data"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    (folder / "schools.csv").write_text("urn,name,la_code\n100001,A School,999\n")
+    (folder / "las.csv").write_text("la_code,name\n999,Riverford\n")
+    with (folder / "results.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["urn", "year", "measure", "value", "cohort"])
+        writer.writerows(rows)
+    try:
+        load(folder, registry)
+    except InputError as exc:
+        assert "results.csv" in str(exc)
