@@ -180,3 +180,72 @@ def test_results_loader_either_loads_or_names_the_problem(tmp_path, registry, ro
         load(folder, registry)
     except InputError as exc:
         assert "results.csv" in str(exc)
+
+
+CELL = st.text(alphabet="0123456789abcxzSUPNE%,.-/ '<>&\"é", max_size=10)
+TIDY_HEADERS = {
+    "schools.csv": ["urn", "name", "la_code", "phase", "status", "context_year", "pct_fsm"],
+    "benchmarks.csv": ["area", "year", "measure", "group", "statistic", "value"],
+    "inspections.csv": ["urn", "date", "overall", "behaviour"],
+    "surveys.csv": ["urn", "year", "respondents", "question", "responses", "pct_agree"],
+    "las.csv": ["la_code", "name", "region"],
+}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    name=st.sampled_from(sorted(TIDY_HEADERS)),
+    rows=st.lists(st.lists(CELL, min_size=0, max_size=8), max_size=6),
+)
+def test_every_tidy_loader_loads_or_names_the_file(tmp_path, registry, name, rows):
+    folder = tmp_path / "data"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    if name != "schools.csv":
+        (folder / "base-schools.csv").write_text("urn,name,la_code\n100001,A School,999\n")
+    with (folder / name).open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(TIDY_HEADERS[name])
+        writer.writerows(rows)
+    try:
+        load(folder, registry)
+    except InputError as exc:
+        assert name in str(exc) or "base-schools.csv" in str(exc)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cells=st.lists(CELL, min_size=8, max_size=8))
+def test_dfe_loader_loads_or_names_the_file(tmp_path, registry, cells):
+    folder = tmp_path / "data"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    header = ["RECTYPE", "LEA", "URN", "SCHNAME", "TELIG", "PTRWM_EXP", "READPROG", "PTRWM_EXP_18"]
+    with (folder / "ks2.csv").open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerow(["1", "850", "115851", "Anstey", "60", "63%", "-1.9", "57%"])
+        writer.writerow(cells)
+    try:
+        load(folder, registry)
+    except InputError as exc:
+        assert "ks2.csv" in str(exc)
+
+
+@settings(max_examples=40, deadline=None)
+@given(front=st.text(max_size=80), body=st.text(max_size=80))
+def test_case_study_front_matter_never_crashes(front, body):
+    import tempfile
+
+    from reportgen.content import load_content
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "case-studies"
+        folder.mkdir()
+        (folder / "x.md").write_text(f"---\n{front}\n---\n{body}", encoding="utf-8")
+        problems: list[str] = []
+        load_content(Path(tmp), {}, problems)
+        assert all("x.md" in p for p in problems)
