@@ -291,22 +291,27 @@ def tabulate(pupils: pd.DataFrame, plans: list[SchoolPlan], phase: str) -> list[
     selections = {"all": slice(None)}
     selections |= {g: frame[c] == v for g, (c, v) in GROUP_COLUMNS.items()}
     selections |= {g: frame["prior"] == g for g in ("prior_low", "prior_middle", "prior_high")}
+    urns = np.array([p.urn for p in plans])
     for group, mask in selections.items():
         sub = frame[mask] if group != "all" else frame
-        agg = sub.groupby(["school", "year"])[measures].agg(["sum", "count"])
-        for (school, year), row in agg.iterrows():
-            urn = plans[school].urn
-            for m in measures:
-                count = int(row[(m, "count")])
-                value = round(100 * row[(m, "sum")] / count)
+        grouped = sub.groupby(["school", "year"])[measures]
+        sums, counts = grouped.sum(), grouped.count()
+        # Rows school by school, year by year, measure by measure, as before.
+        cohorts = counts.to_numpy()
+        values = np.round(100 * sums.to_numpy(dtype=float) / cohorts).astype(int)
+        schools = sums.index.get_level_values(0).to_numpy()
+        years = sums.index.get_level_values(1).to_numpy()
+        for i in range(len(sums)):
+            urn, year = urns[schools[i]], int(years[i])
+            for j, m in enumerate(measures):
                 rows.append(
                     {
                         "urn": urn,
                         "year": year,
                         "measure": m,
                         "group": group,
-                        "value": value,
-                        "cohort": count,
+                        "value": int(values[i, j]),
+                        "cohort": int(counts.iat[i, j]),
                     }
                 )
     return rows
