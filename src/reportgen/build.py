@@ -489,16 +489,29 @@ def write_pdfs(
     return count, cache.misses
 
 
-def fingerprint(paths: Paths, pdf: bool) -> str:
-    """One hash of everything a build reads: data, content, templates, rules, code."""
-    digest = hashlib.sha256(f"pdf={pdf}".encode())
-    code = Path(__file__).parent
-    for root in (paths.data, paths.content, paths.templates, code):
-        for path in sorted(root.rglob("*")) if root.is_dir() else []:
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(root)).encode() + b"\0")
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
+def tree_hash(root: Path) -> str:
+    """A hash of every file's name and bytes below ``root``."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")) if root.is_dir() else []:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def input_hashes(paths: Paths) -> dict[str, str]:
+    """Each input folder hashed once per build: data, content, templates, code."""
+    return {
+        "data": tree_hash(paths.data),
+        "content": tree_hash(paths.content),
+        "templates": tree_hash(paths.templates),
+        "code": tree_hash(Path(__file__).parent),
+    }
+
+
+def fingerprint(hashes: dict[str, str], pdf: bool) -> str:
+    """One hash of everything a build reads."""
+    return hashlib.sha256(f"pdf={pdf} {sorted(hashes.items())}".encode()).hexdigest()
 
 
 def cache_dir(paths: Paths) -> Path:
@@ -527,22 +540,16 @@ def write_manifest(paths: Paths, manifest: dict) -> None:
 _PREPARED: dict[str, dict] = {}
 
 
-def data_fingerprint(paths: Paths) -> str:
-    """What the computed figures depend on: data, rules, site.yml, code."""
-    digest = hashlib.sha256()
+def data_fingerprint(paths: Paths, hashes: dict[str, str]) -> str:
+    """What the computed figures depend on: data (with its rules), site.yml, code."""
     site_yml = paths.content / "site.yml"
-    digest.update(site_yml.read_bytes() if site_yml.exists() else b"")
-    for root in (paths.data, Path(__file__).parent):
-        for path in sorted(root.rglob("*")) if root.is_dir() else []:
-            if path.is_file() and "__pycache__" not in path.parts:
-                digest.update(str(path.relative_to(root)).encode() + b"\0")
-                digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    settings = site_yml.read_bytes() if site_yml.exists() else b""
+    return hashlib.sha256(settings + hashes["data"].encode() + hashes["code"].encode()).hexdigest()
 
 
-def prepare(paths: Paths):
+def prepare(paths: Paths, hashes: dict[str, str]):
     """Inputs read and figures computed, reused while the data is unchanged."""
-    key = data_fingerprint(paths)
+    key = data_fingerprint(paths, hashes)
     memo = _PREPARED.get(str(paths.out.resolve()))
     if memo is None or memo["key"] != key:
         registry, dataset, content = read_inputs(paths)
@@ -573,7 +580,8 @@ def prepare(paths: Paths):
 def build(paths: Paths, pdf=True, jobs: int = 1, progress: bool = False) -> BuildResult:
     started = time.perf_counter()
     manifest = read_manifest(paths)
-    inputs = fingerprint(paths, pdf)
+    hashes = input_hashes(paths)
+    inputs = fingerprint(hashes, pdf)
     if manifest.get("inputs") == inputs:
         # Nothing this build reads has changed since the last good build.
         return BuildResult(
@@ -584,7 +592,7 @@ def build(paths: Paths, pdf=True, jobs: int = 1, progress: bool = False) -> Buil
             out=paths.out,
             unchanged=True,
         )
-    registry, dataset, content, report, prepared = prepare(paths)
+    registry, dataset, content, report, prepared = prepare(paths, hashes)
     brand_css, logo = branding(content.site, paths.content)
     year = edition_year(report)
     editions = earlier_editions(paths.out, year)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .csvfiles import parse_figures, read_table
 from .errors import InputError, at
-from .model import ENGLAND, Dataset, Inspection, School
+from .model import ENGLAND, OFSTED_WORDS, Dataset, Inspection, School
 from .registry import Registry
 
 PRIOR_SUFFIX = re.compile(r"_(1\d|2\d|3\d)$")  # _16 .. _39; not the grade suffixes _94/_95
@@ -277,17 +277,6 @@ def _schools_from_rows(frame, areas, fmt, year, path, registry, ds) -> None:
                 source=f"{path.name}:{idx + 2}",
             ),
         )
-
-
-OFSTED_WORDS = {
-    "outstanding": 1,
-    "good": 2,
-    "requires improvement": 3,
-    "satisfactory": 3,
-    "inadequate": 4,
-    "serious weaknesses": 4,
-    "special measures": 4,
-}
 
 
 def _date(text: str) -> str:

@@ -19,6 +19,7 @@ from .csvfiles import parse_figures, read_header, read_table
 from .errors import InputError, InputErrors, at, suggest
 from .model import (
     ENGLAND,
+    OFSTED_WORDS,
     Dataset,
     Inspection,
     LocalAuthority,
@@ -47,15 +48,6 @@ DFE_METADATA = [
 ]
 
 PHASES = {"primary", "secondary", "middle", "all-through", "special", "nursery", "16 plus"}
-OFSTED_WORDS = {
-    "outstanding": 1,
-    "good": 2,
-    "satisfactory": 3,
-    "requires improvement": 3,
-    "inadequate": 4,
-    "serious weaknesses": 4,
-    "special measures": 4,
-}
 
 
 def classify(path: Path, registry: Registry) -> str | None:

@@ -68,14 +68,11 @@ def weighted_benchmarks(
     school = obs[(obs["area_type"] == "school") & (obs["status"] == "ok")].copy()
     if school.empty:
         return obs.iloc[0:0]
-    school["__la"] = school["area"].map(schools_la)
-    school["area"] = (
-        school["area"].map(schools_la) if level == "la" else pd.Series(ENGLAND, index=school.index)
-    )
+    school["la"] = school["area"].map(schools_la)
+    school["area"] = school["la"] if level == "la" else ENGLAND
     school = school[school["area"].notna() & (school["area"] != "")]
     units = {m.id: m.unit for m in registry.measures.values()}
     school["unit"] = school["measure"].map(units)
-    school["la"] = school["__la"] if "__la" in school else school["area"]
     weight = school["cohort"].where(school["cohort"] > 0)
     school["w"] = weight
     school["wv"] = school["value"] * weight

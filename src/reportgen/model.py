@@ -260,6 +260,17 @@ class Dataset:
     closed_in: dict[str, set[int]] = field(default_factory=dict)  # URN -> years flagged closed
 
 
+# Judgements as words (tidy files, GIAS) -> grade 1-4.
+OFSTED_WORDS = {
+    "outstanding": 1,
+    "good": 2,
+    "satisfactory": 3,
+    "requires improvement": 3,
+    "inadequate": 4,
+    "serious weaknesses": 4,
+    "special measures": 4,
+}
+
 OFSTED_GRADES = {1: "Outstanding", 2: "Good", 3: "Satisfactory", 4: "Inadequate"}
 # Since 2012 grade 3 is "Requires improvement"; the label follows the inspection date.
 OFSTED_GRADE_3_FROM_2012 = "Requires improvement"

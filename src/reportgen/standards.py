@@ -222,13 +222,13 @@ def place(
     if excluded:
         return Placement(school.urn, standard.id, year, "not_assessed", "Not assessed", [excluded])
     verdicts: list[bool | None] = []
-    reasons: list[str] = []
+    reasons: list[list[str]] = []  # one list per year of the span
     span = range(year - standard.years_in_a_row + 1, year + 1)
     for y in span:
         criteria = standard.criteria_for(y)
         if criteria is None:
             verdicts.append(None)
-            reasons.append(f"no rule is set for {academic_year(y)}")
+            reasons.append([f"no rule is set for {academic_year(y)}"])
             continue
         v, rs = evaluate(criteria.when, figures.get((school.urn, y), {}), y, england, registry)
         verdicts.append(v)
@@ -245,7 +245,7 @@ def place(
     else:
         outcome = "caught"
         kept = reasons
-    flat = [r for group in kept for r in (group if isinstance(group, list) else [group])]
+    flat = [r for year_reasons in kept for r in year_reasons]
     headline = {
         "caught": standard.caught,
         "clear": standard.clear,
