@@ -129,7 +129,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     from . import synth
 
     if args.scale == "la":
-        counts = synth.generate(args.out, [synth.SAMPLE_LA], 40, 10, synth.LEVELS_YEARS, args.seed)
+        counts = synth.sample(args.out, args.seed)
     else:
         counts = synth.national(args.out, args.seed)
     print(f"Wrote {counts['schools']} schools and {counts['results']} results rows to {args.out}.")

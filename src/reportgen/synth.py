@@ -604,9 +604,9 @@ def generate(
     return {"schools": len(plans), "results": len(results)}
 
 
-def sample(out: Path) -> dict[str, int]:
+def sample(out: Path, seed: int = 2011) -> dict[str, int]:
     """The repository's sample: one fictional LA, 40 primaries and 10 secondaries, 2007-2011."""
-    return generate(out, [SAMPLE_LA], 40, 10, LEVELS_YEARS)
+    return generate(out, [SAMPLE_LA], 40, 10, LEVELS_YEARS, seed)
 
 
 def national_las() -> list[tuple[str, str, str]]:
