@@ -118,6 +118,43 @@ def test_small_groups_and_their_complement_are_suppressed():
     assert by_group.loc["boys", "value"] == 50 and by_group.loc["girls", "value"] == 69
 
 
+def test_three_way_partition_hides_a_second_member():
+    """Low / middle / high prior attainment: with 4 low, 10 middle, 16 high and the
+    whole cohort published, hiding only the low group would leave it one subtraction
+    away: (30 x 60 - 10 x 50 - 16 x 75) / 4 = 25. The smallest published member
+    (middle, 10 pupils) is hidden too; high stays, and a second school with no small
+    group keeps all three."""
+    rows = []
+    for urn, group, value, cohort in [
+        ("100001", "all", 60, 30),
+        ("100001", "prior_low", 25, 4),
+        ("100001", "prior_middle", 50, 10),
+        ("100001", "prior_high", 75, 16),
+        ("100002", "all", 60, 30),
+        ("100002", "prior_low", 40, 8),
+        ("100002", "prior_middle", 50, 10),
+        ("100002", "prior_high", 75, 12),
+    ]:
+        r = school_obs([(urn, 2011, "ks2_l4_enma", value, cohort)])[0]
+        r["group"] = group
+        rows.append(r)
+    assert (30 * 60 - 10 * 50 - 16 * 75) / 4 == 25  # what the hiding prevents
+    out = suppress_small_groups(make_frame(rows), 6, [["prior_low", "prior_middle", "prior_high"]])
+    status = {(r.area, r.group): r.status for r in out.itertuples()}
+    assert status[("100001", "prior_low")] == "suppressed"
+    assert status[("100001", "prior_middle")] == "suppressed"
+    assert status[("100001", "prior_high")] == "ok"
+    assert status[("100001", "all")] == "ok"
+    assert {g for (u, g), st in status.items() if u == "100002" and st != "ok"} == set()
+
+
+def test_small_la_groups_are_suppressed_too():
+    r = school_obs([("999", 2011, "ks2_l4_enma", 20, 3)])[0]
+    r.update(area_type="la", group="sen")
+    out = suppress_small_groups(make_frame([r]), 6, [])
+    assert out.iloc[0]["status"] == "suppressed" and math.isnan(out.iloc[0]["value"])
+
+
 def test_gaps_need_both_figures(registry):
     rows = []
     for urn, group, value, status in [

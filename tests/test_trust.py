@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -62,6 +63,91 @@ def test_no_small_group_figure_in_any_download(sample_site):
             if group == a and r["status"] == "suppressed":
                 other = rows.get((area, year, measure, b))
                 assert other is None or other["status"] != "ok", (area, year, measure, a)
+
+
+def _perturb(path: Path, too_small, columns: tuple[str, ...]) -> int:
+    """Give every row that must stay unpublished different figures; returns how many."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields, rows = reader.fieldnames, list(reader)
+    changed = 0
+    for r in rows:
+        if too_small(r):
+            for c in columns:
+                if r.get(c, "").strip():
+                    r[c] = f"{(float(r[c]) + 37.3) % 100:.1f}"
+            changed += 1
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return changed
+
+
+def _outputs(site: Path) -> dict[str, bytes]:
+    """Every file of a built site as what a reader gets from it: PDFs as their text,
+    the search index decompressed."""
+    import gzip
+    import subprocess
+
+    out = {}
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        rel = str(path.relative_to(site))
+        if path.suffix == ".pdf":
+            out[rel] = subprocess.run(
+                ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True
+            ).stdout
+        elif path.suffix in (".pf_fragment", ".pf_index", ".pf_meta"):
+            # Search files are named by a hash of their content: compare contents.
+            data = gzip.decompress(path.read_bytes())
+            out[f"pagefind:{hashlib.sha256(data).hexdigest()}"] = data
+        else:
+            out[rel] = path.read_bytes()
+    return out
+
+
+def test_hidden_figures_leave_no_trace_in_any_output(sample_site, project):
+    """Change every figure about fewer than 6 pupils (and every survey answer from
+    fewer than 10): if none of them reaches any output, every output file (pages,
+    PDFs read back as text, downloads, compare data, search index, charts) is the
+    same as before."""
+    changed = 0
+    for results in (project / "data").rglob("results.csv"):
+        changed += _perturb(
+            results,
+            lambda r: r.get("cohort", "").strip() != "" and float(r["cohort"]) < 6,
+            ("value", "lower", "upper"),
+        )
+    for surveys in (project / "data").rglob("surveys.csv"):
+        changed += _perturb(surveys, lambda r: int(r["responses"]) < 10, ("pct_agree",))
+    assert changed > 300
+    out = project / "site"
+    build(Paths(project / "data", project / "content", project / "templates", out))
+    before, after = _outputs(sample_site), _outputs(out)
+    assert sorted(before) == sorted(after)
+    assert len([k for k in before if k.endswith(".pdf")]) > 50
+    differ = [k for k in before if before[k] != after[k]]
+    assert differ == []
+
+
+def test_no_partition_leaves_one_hidden_member_alone(sample_site, registry):
+    """Where one group of a partition is hidden, a second is hidden too, so that no
+    subtraction from the whole cohort's figure gives the first away."""
+    rows = _rows(sample_site / "downloads" / "measures.csv")
+    status = {
+        (r["area_type"], r["area"], r["year"], r["measure"], r["group"]): r["status"] for r in rows
+    }
+    checked = 0
+    for area_type, area, year, measure, group in status:
+        if group != "all":
+            continue
+        for members in registry.partitions:
+            states = [status.get((area_type, area, year, measure, g)) for g in members]
+            hidden = states.count("suppressed")
+            if hidden:
+                checked += 1
+                assert hidden >= 2 or "ok" not in states, (area, year, measure, members)
+    assert checked > 100
 
 
 def test_small_group_cells_on_pages_say_suppressed(sample_site):
@@ -126,6 +212,21 @@ def test_names_with_html_are_escaped_and_bad_urns_refused(project):
     refused = r"schools.csv, row \d+, column urn: a URN is 5 to 7 digits"
     with pytest.raises(InputError, match=refused):
         build(paths, pdf=False)
+
+
+def test_a_huge_file_is_refused_and_the_site_kept(project):
+    """A file over 2 GB (an export gone wrong) is refused by name before it is read
+    into memory, and the last good site stays as it was."""
+    paths = Paths(project / "data", project / "content", project / "templates", project / "site")
+    build(paths, pdf=False)
+    home = (project / "site" / "index.html").read_bytes()
+    huge = project / "data" / "sample-la" / "results-2012.csv"
+    with huge.open("wb") as fh:
+        fh.write(b"urn,year,measure,group,value,cohort,lower,upper\n")
+        fh.truncate(2 * 1024**3 + 1)  # sparse: no real disk used
+    with pytest.raises(InputError, match=r"results-2012\.csv: the file is larger than 2 GB"):
+        build(paths, pdf=False)
+    assert (project / "site" / "index.html").read_bytes() == home
 
 
 def test_two_builds_are_byte_identical(project, tmp_path):

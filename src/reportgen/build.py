@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import downloads, measures, overall, pages, render_html, similar, standards
 from .content import Content, check_links, load_content
+from .csvfiles import MAX_FILE_BYTES
 from .errors import InputErrors
 from .load import load
 from .model import STATUSES, Dataset, academic_year
@@ -495,7 +496,12 @@ def tree_hash(root: Path) -> str:
     for path in sorted(root.rglob("*")) if root.is_dir() else []:
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(root)).encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:  # refused by the loader, by name: not worth reading
+                digest.update(f"{size} {path.stat().st_mtime_ns}".encode())
+                continue
+            with path.open("rb") as fh:
+                digest.update(hashlib.file_digest(fh, "sha256").digest())
     return digest.hexdigest()
 
 

@@ -17,8 +17,9 @@ MAX_FILE_BYTES = 2 * 1024**3  # refuse absurd files before reading them into mem
 
 
 def read_header(path: Path) -> list[str]:
-    text = _decode(path.read_bytes()[:65536], path)
-    first = text.splitlines()[0] if text else ""
+    with path.open("rb") as fh:  # the first line only: the file may be huge
+        head = fh.read(65536)
+    first = _decode(head.split(b"\n", 1)[0], path).rstrip("\r")
     return [h.strip() for h in next(csv.reader([first]), [])]
 
 

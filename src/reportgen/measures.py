@@ -18,37 +18,43 @@ KEY = ["area_type", "area", "year", "measure", "statistic"]
 def suppress_small_groups(
     obs: pd.DataFrame, min_pupils: int, partitions: list[list[str]]
 ) -> pd.DataFrame:
-    """Apply the small-group rule to school figures.
+    """Apply the small-group rule to every figure with a known cohort.
 
-    A figure about fewer than ``min_pupils`` pupils is suppressed. Then, in each
-    partition of the cohort (e.g. disadvantaged / other), when some members are
-    suppressed and exactly one is still published, that one is suppressed too:
-    with the whole cohort's figure it would give the hidden one away.
+    A figure about fewer than ``min_pupils`` pupils is suppressed (primary
+    suppression). Then, in each partition of the cohort (disadvantaged / other;
+    low / middle / high prior attainment), a suppressed member must never be
+    the only one hidden: with the whole cohort's figure and the others' it could
+    be worked out by subtraction. So where exactly one member is hidden, the
+    published member with the fewest pupils is hidden too (secondary suppression).
     """
     out = obs.copy()
-    school = out["area_type"] == "school"
-    small = school & (out["cohort"] < min_pupils) & (out["status"] == "ok")
-    out.loc[small, ["value", "lower", "upper"]] = np.nan
-    out.loc[small, "status"] = "suppressed"
-
+    small = (out["cohort"] < min_pupils) & (out["status"] == "ok")
+    _hide(out, out.index[small])
     for members in partitions:
-        part = out[school & out["group"].isin(members)]
+        part = out[out["group"].isin(members)]
         if part.empty:
             continue
-        hidden = part["status"] == "suppressed"
+        key = [part["area_type"], part["area"], part["year"], part["measure"], part["statistic"]]
+        hidden = (part["status"] == "suppressed").groupby(key).transform("sum")
         shown = part["status"] == "ok"
-        counts = (
-            pd.DataFrame({"hidden": hidden, "shown": shown})
-            .groupby([part["area"], part["year"], part["measure"]])
-            .transform("sum")
-        )
-        # Where exactly one member stays published beside a suppressed one,
-        # that member would reveal the other by subtraction.
-        reveal = shown & (counts["hidden"] >= 1) & (counts["shown"] == 1)
-        idx = part.index[reveal]
-        out.loc[idx, ["value", "lower", "upper"]] = np.nan
-        out.loc[idx, "status"] = "suppressed"
+        exposed = part[shown & (hidden == 1)]
+        if exposed.empty:
+            continue
+        # The smallest published member is the one to hide (ties: partition order).
+        order = exposed.assign(
+            _rank=exposed["group"].map({g: i for i, g in enumerate(members)}),
+            _cohort=exposed["cohort"].fillna(np.inf),
+        ).sort_values(["_cohort", "_rank"], kind="stable")
+        first = order.groupby(
+            ["area_type", "area", "year", "measure", "statistic"], observed=True, sort=False
+        ).head(1)
+        _hide(out, first.index)
     return out
+
+
+def _hide(obs: pd.DataFrame, index: pd.Index) -> None:
+    obs.loc[index, ["value", "lower", "upper"]] = np.nan
+    obs.loc[index, "status"] = "suppressed"
 
 
 def weighted_benchmarks(
