@@ -528,6 +528,9 @@ def school_page(report: Report, school: School) -> dict:
         )
         block = {"category": category, "rows": rows}
         block["charts"] = category_charts(report, school, block) if year else []
+        # The printed card shows the headline measures; the rest are named.
+        block["card_rows"] = [r for r in rows if r["measure"].headline] or rows[:2]
+        block["card_more"] = [r for r in rows if r not in block["card_rows"]]
         categories.append(block)
     studies = [s for s in report.content.case_studies if school.urn in s.schools]
     config = report.content.site

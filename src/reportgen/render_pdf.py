@@ -18,6 +18,7 @@ from .errors import InputError
 
 PDF_FOLDER = "pdf"
 STYLESHEET = "card.css"
+UA_STYLESHEET = "ua.css"  # element defaults, in place of WeasyPrint's long built-in one
 
 
 class RefusedURL(Exception):
@@ -67,6 +68,8 @@ class PdfRenderer:
             url_fetcher=self.fetcher,
         )
         self.base_url = self.folder.as_uri() + "/"
+        ua = self.folder / UA_STYLESHEET
+        self.document_class = _with_defaults(CSS(filename=str(ua)) if ua.exists() else None)
         # What else a PDF depends on: its stylesheet, fonts and WeasyPrint itself.
         import weasyprint
 
@@ -80,9 +83,9 @@ class PdfRenderer:
         return self.env.get_template(f"{PDF_FOLDER}/{template}").render(**context)
 
     def pdf(self, html: str) -> bytes:
-        from weasyprint import HTML
-
-        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
+        document = self.document_class(
+            string=html, base_url=self.base_url, url_fetcher=self.fetcher
+        )
         # A fixed identifier derived from the content keeps output byte-identical.
         identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
         return document.write_pdf(
@@ -92,6 +95,22 @@ class PdfRenderer:
             pdf_identifier=identifier,
             uncompressed_pdf=False,
         )
+
+
+def _with_defaults(ua):
+    """WeasyPrint's HTML, starting from our element defaults. The hook is
+    WeasyPrint's own (``_ua_stylesheets``); if a release drops it, the
+    built-in defaults apply and cards look the same, a little slower."""
+    from weasyprint import HTML
+
+    if ua is None:
+        return HTML
+
+    class CardHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [ua]
+
+    return CardHTML
 
 
 class PdfCache:
