@@ -21,14 +21,16 @@ from html import escape
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
-from . import downloads, measures, overall, pages, render_html, similar, standards
+from . import downloads, measures, overall, pages, render_html, similar, standards, workers
 from .content import Content, check_links, load_content
 from .csvfiles import MAX_FILE_BYTES
 from .errors import InputErrors
 from .load import load
 from .model import STATUSES, Dataset, academic_year
 from .registry import Registry, load_registry, load_site_config
+from .workers import public_url
 
 KEY = ["area_type", "area", "year", "measure", "group", "statistic"]
 
@@ -161,22 +163,12 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
 
 
 def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
-    """Every HTML page: (template, path, page model)."""
+    """Every HTML page but the schools' and LAs' (see ``workers``): (template, path, model)."""
     ds, content = report.dataset, report.content
     out: list[tuple[str, str, dict]] = []
     schools = sorted(ds.schools.values(), key=lambda s: s.name)
-    las = sorted(
-        (la for la in ds.las.values() if any(s.la_code == la.code for s in schools)),
-        key=lambda la: la.name,
-    )
-    for school in schools:
-        page = pages.school_page(report, school)
-        page["what"] = f"school {school.urn} ({school.source})"
-        out.append(("school.html", page["path"], page))
-    for la in las:
-        page = pages.la_page(report, la.code)
-        page["what"] = f"LA {la.code}"
-        out.append(("la.html", page["path"], page))
+    held = {s.la_code for s in schools}
+    las = sorted((la for la in ds.las.values() if la.code in held), key=lambda la: la.name)
     la_codes = {la.code for la in las}
     by_theme: dict[str, list] = {t: [] for t in content.themes}
     for study in content.case_studies:
@@ -222,7 +214,10 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
                 {"theme": theme, "studies": by_theme.get(tid, [])},
             )
         )
-    az = [{"la": la, "schools": [s for s in schools if s.la_code == la.code]} for la in las]
+    az = [
+        {"la": la, "schools": sorted(report.schools_by_la[la.code], key=lambda s: s.name)}
+        for la in las
+    ]
     out.append(
         (
             "home.html",
@@ -276,37 +271,6 @@ def download_files(report: pages.Report) -> list[tuple[str, str]]:
             (f"la/{code}/standards.csv", downloads.to_csv(std_by_la.get(code, std.iloc[0:0]))),
         ]
     return files
-
-
-def compare_data(page_models: list[tuple[str, str, dict]]) -> list[dict]:
-    """What the compare page's script shows: each school's headline figures, as on its page."""
-    out = []
-    for template, path, page in page_models:
-        if template != "school.html" or not page["year"]:
-            continue
-        figures = [
-            {
-                "measure": row["measure"].name,
-                "text": row["this"].text,
-                "la": row["la"].text,
-                "england": row["england"].text,
-            }
-            for block in page["categories"]
-            for row in block["rows"]
-            if row["measure"].headline
-        ]
-        out.append(
-            {
-                "urn": page["school"].urn,
-                "name": page["school"].name,
-                "la": page["la"].name if page["la"] else "",
-                "phase": page["school"].phase,
-                "year": page["year_label"],
-                "url": path,
-                "figures": figures,
-            }
-        )
-    return out
 
 
 def index_for_search(site_dir: Path, warnings: list[str]) -> None:
@@ -443,53 +407,6 @@ def publish(tmp: Path, out: Path) -> None:
         shutil.rmtree(old)
 
 
-def public_url(site: dict, path: str) -> str:
-    """The address of a page as readers will see it (folder URL, no index.html)."""
-    return site["base_url"].rstrip("/") + "/" + path.removesuffix("index.html")
-
-
-def write_pdfs(
-    report: pages.Report,
-    page_models: list[tuple[str, str, dict]],
-    env,
-    paths: Paths,
-    writer: render_html.Writer,
-    progress: bool = False,
-) -> tuple[int, int]:
-    """A report card per school and a pack per LA. Returns (PDFs written, rendered)."""
-    from tqdm import tqdm
-
-    from .render_pdf import PdfCache, PdfRenderer
-
-    site = report.content.site
-    renderer = PdfRenderer(env, paths.templates)
-    cache = PdfCache(cache_dir(paths) / "pdf")
-    cards_by_la: dict[str, list[dict]] = {}
-    count = 0
-    schools = [m for m in page_models if m[0] == "school.html"]
-    for _, path, page in tqdm(schools, desc="Report cards", unit="card", disable=not progress):
-        url = public_url(site, path)
-        html = renderer.html("report_card.html", page=page, site=site, url=url)
-        pdf_path = path.replace("index.html", "report-card.pdf")
-        writer.write(pdf_path, cache.get(renderer, html), f"report card of {page['school'].urn}")
-        cards_by_la.setdefault(page["school"].la_code, []).append({"page": page, "url": url})
-        count += 1
-    for template, path, page in page_models:
-        if template != "la.html":
-            continue
-        code = page["la"].code
-        html = renderer.html(
-            "la_pack.html",
-            la=page,
-            cards=cards_by_la.get(code, []),
-            site=site,
-            la_url=public_url(site, path),
-        )
-        writer.write(f"la/{code}/report-cards.pdf", cache.get(renderer, html), f"LA {code} pack")
-        count += 1
-    return count, cache.misses
-
-
 def tree_hash(root: Path) -> str:
     """A hash of every file's name and bytes below ``root``."""
     digest = hashlib.sha256()
@@ -583,7 +500,13 @@ def prepare(paths: Paths, hashes: dict[str, str]):
     return registry, dataset, content, report, memo
 
 
-def build(paths: Paths, pdf=True, jobs: int = 1, progress: bool = False) -> BuildResult:
+def build(
+    paths: Paths,
+    pdf=True,
+    jobs: int = 1,
+    progress: bool = False,
+    executor: str | None = None,
+) -> BuildResult:
     started = time.perf_counter()
     manifest = read_manifest(paths)
     hashes = input_hashes(paths)
@@ -617,9 +540,27 @@ def build(paths: Paths, pdf=True, jobs: int = 1, progress: bool = False) -> Buil
         env.globals["pdf"] = pdf
         env.filters["glossed"] = render_html.glossary_linker(content.glossary)
         count = render_html.render_pages(env, writer, page_models, content.site, progress)
-        pdfs, rendered = (
-            write_pdfs(report, page_models, env, paths, writer, progress) if pdf else (0, 0)
+        job = workers.Job(
+            report,
+            str(paths.templates.resolve()),
+            workers.template_files(paths.templates),
+            pdf,
+            str(cache_dir(paths).resolve() / "pdf"),
+            inputs,
         )
+        pdfs = rendered = 0
+        compare = []
+        with tqdm(
+            total=len(report.schools_by_la), desc="Schools by LA", unit="LA", disable=not progress
+        ) as bar:
+            for out in workers.run(job, jobs, executor):
+                for path, data, what in out.files:
+                    writer.write(path, data, what)
+                compare += out.compare
+                count += out.pages
+                pdfs += out.pdfs
+                rendered += out.rendered
+                bar.update()
         render_html.copy_assets(paths.templates, writer)
         writer.write("assets/brand.css", brand_css, "branding")
         if logo:
@@ -635,9 +576,8 @@ def build(paths: Paths, pdf=True, jobs: int = 1, progress: bool = False) -> Buil
         archive_editions(editions, writer)
         writer.write("edition.json", json.dumps({"year": year}) + "\n", "edition")
         index_for_search(tmp, dataset.warnings)
-        writer.write(
-            "compare/schools.json", downloads.to_json(compare_data(page_models)), "compare data"
-        )
+        compare.sort(key=lambda r: (r["name"], r["urn"]))
+        writer.write("compare/schools.json", downloads.to_json(compare), "compare data")
         publish(tmp, paths.out)
         write_manifest(
             paths, {"inputs": inputs, "files": writer.hashes, "pages": count, "pdfs": pdfs}

@@ -47,7 +47,17 @@ def make_parser() -> argparse.ArgumentParser:
             help="render PDF report cards and LA packs (the default)",
         )
         p.add_argument("--no-pdf", dest="pdf", action="store_false", help="HTML only")
-        p.add_argument("--jobs", type=int, default=1, help="worker processes")
+        p.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="render schools' pages and PDFs in N worker processes (one per core is best)",
+        )
+        p.add_argument(
+            "--executor",
+            metavar="dask://HOST:PORT",
+            help="render on a Dask cluster instead (pip install distributed)",
+        )
         p.add_argument("--quiet", action="store_true", help="print only errors")
     s = sub.add_parser("serve", help="build, serve on localhost and rebuild on change")
     _folders(s)
@@ -91,6 +101,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             pdf=args.pdf,
             jobs=args.jobs,
             progress=not args.quiet and sys.stderr.isatty(),
+            executor=args.executor,
         )
     except InputError as exc:
         return report_errors(exc)

@@ -17,6 +17,7 @@ import pandas as pd
 from . import charts
 from .content import Content
 from .formatting import format_change, format_value, status_explanation, status_label
+from .lookup import Lookup
 from .measures import band, significance, trend
 from .model import ENGLAND, Dataset, School, academic_year, ofsted_label
 from .registry import Measure, Registry
@@ -92,58 +93,67 @@ class Report:
     obs: pd.DataFrame
     gaps: pd.DataFrame
     placements: list[Placement]
-    index: dict[Key, dict] = field(default_factory=dict)
-    medians: dict[Key, dict] = field(default_factory=dict)
-    years_by_area: dict[tuple[str, str], list[int]] = field(default_factory=dict)
-    gap_index: dict[tuple, dict] = field(default_factory=dict)
-    placements_by_school: dict[str, list[Placement]] = field(default_factory=dict)
     predecessor_of: dict[str, str] = field(default_factory=dict)
-    sources_by_school: dict[str, set[str]] = field(default_factory=dict)
     families: dict[str, list[str]] = field(default_factory=dict)
     disadvantage: dict[str, float] = field(
         default_factory=dict
     )  # URN -> latest % disadvantaged/FSM
     editions: dict[int, set[str]] = field(default_factory=dict)  # year -> URNs with a card
     grades: dict[tuple[str, int], object] = field(default_factory=dict)  # optional overall grade
-    context_years: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        records = self.obs.to_dict("records")
-        years: dict[tuple[str, str], set[int]] = defaultdict(set)
-        for r in records:
-            key = (r["area_type"], r["area"], int(r["year"]), r["measure"], r["group"])
-            if r["statistic"] == "median":
-                self.medians[key] = r
-            else:
-                self.index[key] = r
-            if r["area_type"] == "school":
-                self.sources_by_school.setdefault(r["area"], set()).update(
-                    CSV_NAME.findall(r["source"])
-                )
-            if r["area_type"] == "school" and r["measure"] in self.registry.measures:
-                m = self.registry.measures[r["measure"]]
-                if m.category == "context":
-                    k = (r["area"], r["measure"])
-                    self.context_years[k] = max(self.context_years.get(k, 0), int(r["year"]))
-                else:
-                    years[(r["area_type"], r["area"])].add(int(r["year"]))
-        self.years_by_area = {k: sorted(v) for k, v in years.items()}
-        for r in self.gaps.to_dict("records"):
-            self.gap_index[
-                (r["area_type"], r["area"], int(r["year"]), r["measure"], r["group"])
-            ] = r
+        obs = self.obs[self.obs["statistic"] != "median"]
+        self.index = Lookup(obs, FIGURE_FIELDS)
+        self.gap_index = Lookup(self.gaps, GAP_FIELDS)
+        school = obs[obs["area_type"] == "school"]
+        category = school["measure"].map(
+            {m.id: m.category for m in self.registry.measures.values()}
+        )
+        results = school[category.notna() & (category != "context")]
+        self.years_by_area = {
+            ("school", urn): sorted(set(years))
+            for urn, years in results.groupby("area", sort=False)["year"]
+        }
+        context = school[category == "context"]
+        self.context_years = {
+            key: int(y)
+            for key, y in context.groupby(["area", "measure"], sort=False)["year"].max().items()
+        }
+        self.placements_by_school: dict[str, list[Placement]] = defaultdict(list)
         for p in self.placements:
-            self.placements_by_school.setdefault(p.urn, []).append(p)
+            self.placements_by_school[p.urn].append(p)
+        ds = self.dataset
+        self.schools_by_la: dict[str, list[School]] = defaultdict(list)
+        for s in ds.schools.values():
+            self.schools_by_la[s.la_code].append(s)
+        self.successor_of = {p: s for s, p in self.predecessor_of.items()}
+        self.surveys_by_school: dict[str, list] = defaultdict(list)
+        for a in ds.surveys:
+            self.surveys_by_school[a.urn].append(a)
+        self.inspections_by_school: dict[str, list] = defaultdict(list)
+        for i in ds.inspections:
+            self.inspections_by_school[i.urn].append(i)
+        self._benchmarks: dict[tuple, Figure] = {}  # LA and England figures, shared by pages
+        self._strips: dict[tuple, list[float]] = {}
 
     def figure(
         self, area_type: str, area: str, year: int, measure: str, group: str = "all"
     ) -> Figure:
-        m = self.registry.measures[measure]
-        row = self.index.get((area_type, area, year, measure, group))
+        key = (area_type, area, year, measure, group)
+        if area_type != "school":
+            found = self._benchmarks.get(key)
+            if found is None:
+                found = self._benchmarks[key] = self._figure(key)
+            return found
+        return self._figure(key)
+
+    def _figure(self, key: tuple) -> Figure:
+        m = self.registry.measures[key[3]]
+        row = self.index.get(key)
         missing = "missing"
         if row is None and m.era:
             era = next((e for e in self.registry.eras if e["id"] == m.era), None)
-            if era and year not in era["years"]:
+            if era and key[2] not in era["years"]:
                 missing = "not_calculated"
         return make_figure(row, m, missing)
 
@@ -156,6 +166,28 @@ class Report:
             (area_type, area, y, measure, "all") in self.index
             for y in self.years_by_area.get(("school", area), [])
         )
+
+    def sources(self, urn: str) -> list[str]:
+        """The data files a school's figures come from."""
+        names = set()
+        for source in set(self.index.column("source", "school", urn)):
+            names.update(CSV_NAME.findall(source))
+        return sorted(names)
+
+    def strip_values(self, la_code: str, phase: str, year: int, measure: str) -> list[float]:
+        """Every published figure of one LA's schools of a phase on one measure."""
+        key = (la_code, phase, year, measure)
+        if key not in self._strips:
+            self._strips[key] = [
+                f.value
+                for s in self.schools_by_la.get(la_code, [])
+                if s.phase == phase and (f := self.figure("school", s.urn, year, measure)).ok
+            ]
+        return self._strips[key]
+
+
+FIGURE_FIELDS = ["value", "status", "cohort", "lower", "upper", "computed", "source", "band"]
+GAP_FIELDS = ["value", "status", "computed", "measure", "group", "compared_with"]
 
 
 def url_for_school(urn: str) -> str:
@@ -234,8 +266,8 @@ def gaps_block(report: Report, school: School, year: int) -> list[dict]:
         if not m.gaps:
             continue
         for group in report.registry.groups.values():
-            key = ("school", school.urn, year, m.id, group.id)
-            if not group.compare_with or key not in report.gap_index:
+            found = report.gap_index.get(("school", school.urn, year, m.id, group.id))
+            if not group.compare_with or found is None:
                 continue
             other = report.registry.groups[group.compare_with]
             rows.append(
@@ -245,7 +277,7 @@ def gaps_block(report: Report, school: School, year: int) -> list[dict]:
                     "other": other,
                     "group_figure": report.figure("school", school.urn, year, m.id, group.id),
                     "other_figure": report.figure("school", school.urn, year, m.id, other.id),
-                    "gap": gap_figure(report.gap_index[key], m),
+                    "gap": gap_figure(found, m),
                     "la_gap": gap_figure(
                         report.gap_index.get(("la", school.la_code, year, m.id, group.id)), m
                     ),
@@ -280,7 +312,7 @@ def standards_block(report: Report, school: School) -> list[dict]:
 
 def surveys_block(report: Report, school: School, min_responses: int) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {"parents": [], "pupils": []}
-    answers = [a for a in report.dataset.surveys if a.urn == school.urn]
+    answers = report.surveys_by_school.get(school.urn, [])
     for a in sorted(answers, key=lambda a: (a.year, a.question)):
         shown = a.responses >= min_responses
         out[a.respondents].append(
@@ -301,9 +333,7 @@ def surveys_block(report: Report, school: School, min_responses: int) -> dict[st
 
 
 def ofsted_block(report: Report, school: School) -> dict | None:
-    inspections = sorted(
-        (i for i in report.dataset.inspections if i.urn == school.urn), key=lambda i: i.date
-    )
+    inspections = sorted(report.inspections_by_school.get(school.urn, []), key=lambda i: i.date)
     if not inspections:
         return None
     latest = inspections[-1]
@@ -378,13 +408,7 @@ def category_charts(report: Report, school: School, block: dict) -> list[dict]:
 
 def la_strip(report: Report, school: School, year: int, measure: Measure) -> dict | None:
     """This school among every school of its LA on one measure, that year."""
-    values = [
-        f.value
-        for s in report.dataset.schools.values()
-        if s.la_code == school.la_code
-        and s.phase == school.phase
-        and (f := report.figure("school", s.urn, year, measure.id)).ok
-    ]
+    values = report.strip_values(school.la_code, school.phase, year, measure.id)
     this = report.figure("school", school.urn, year, measure.id)
     la = report.dataset.las.get(school.la_code)
     return charts.strip_chart(
@@ -510,6 +534,7 @@ def schools_like(report: Report, study) -> list[dict]:
 
 
 def school_page(report: Report, school: School) -> dict:
+    report.index.focus("school", school.urn)
     year = report.latest_year(school.urn)
     years = report.years_by_area.get(("school", school.urn), [])
     la = report.dataset.las.get(school.la_code)
@@ -555,14 +580,8 @@ def school_page(report: Report, school: School) -> dict:
         la_strip(report, school, year, attainment[0]["measure"]) if attainment and year else None
     )
     schools = report.dataset.schools
-    predecessor = next(
-        (schools[p] for s, p in report.predecessor_of.items() if s == school.urn and p in schools),
-        None,
-    )
-    successor = next(
-        (schools[s] for s, p in report.predecessor_of.items() if p == school.urn and s in schools),
-        None,
-    )
+    predecessor = schools.get(report.predecessor_of.get(school.urn, ""))
+    successor = schools.get(report.successor_of.get(school.urn, ""))
     site = report.content.site
     json_ld = {
         "@context": "https://schema.org",
@@ -607,7 +626,7 @@ def school_page(report: Report, school: School) -> dict:
         "ofsted": ofsted_block(report, school),
         "surveys": surveys_block(report, school, config["suppression"]["min_survey_responses"]),
         "case_studies": studies,
-        "sources": sorted(report.sources_by_school.get(school.urn, ())),
+        "sources": report.sources(school.urn),
         "path": url_for_school(school.urn),
     }
 
@@ -672,9 +691,7 @@ def la_scatters(report: Report, schools: list[School], year: int) -> list[dict]:
 
 def la_page(report: Report, code: str) -> dict:
     la = report.dataset.las[code]
-    schools = sorted(
-        (s for s in report.dataset.schools.values() if s.la_code == code), key=lambda s: s.name
-    )
+    schools = sorted(report.schools_by_la.get(code, []), key=lambda s: s.name)
     years = sorted({y for s in schools for y in report.years_by_area.get(("school", s.urn), [])})
     latest = years[-1] if years else None
     headline = [
@@ -761,9 +778,13 @@ def la_page(report: Report, code: str) -> dict:
             )
     gaps = []
     if latest:
-        for key, r in report.gap_index.items():
-            if key[:3] != ("la", code, latest):
-                continue
+        measure_order = {m: i for i, m in enumerate(report.registry.measures)}
+        group_order = {g: i for i, g in enumerate(report.registry.groups)}
+        found = sorted(
+            report.gap_index.rows("la", code, latest),
+            key=lambda r: (measure_order.get(r["measure"], 0), group_order.get(r["group"], 0)),
+        )
+        for r in found:
             m = report.registry.measures[r["measure"]]
             gaps.append(
                 {

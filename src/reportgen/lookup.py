@@ -1,0 +1,122 @@
+"""Fast lookups of figures in a long table, for page building.
+
+A national build holds millions of figures and looks up hundreds per page.
+Rather than a dictionary of row dictionaries (about 1 kB a figure), the table
+is kept as plain column arrays sorted by one integer key made of the codes of
+(area_type, area, year, measure, group): finding a figure is a binary search,
+and an area's or a year's figures are one contiguous slice.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+DIMENSIONS = ("area_type", "area", "year", "measure", "group")
+AREAS_KEPT = 64  # areas whose figures are in a dictionary (see Lookup.focus)
+
+
+class Lookup:
+    """Rows of ``frame`` found by (area_type, area, year, measure, group).
+
+    ``fields`` are the columns a found row carries. Where the frame holds the
+    same key twice, the later row wins (as a dictionary built in order would).
+    """
+
+    def __init__(self, frame: pd.DataFrame, fields: list[str]):
+        self.fields = fields
+        if frame.empty:  # e.g. no gaps at all: the columns may not even exist
+            frame = pd.DataFrame({c: pd.Series(dtype=object) for c in (*DIMENSIONS, *fields)})
+        self.codes: list[dict] = []
+        self.sizes: list[int] = []
+        key = np.zeros(len(frame), dtype=np.int64)
+        for dim in DIMENSIONS:
+            codes, uniques = pd.factorize(frame[dim], sort=False)
+            self.codes.append({u: i for i, u in enumerate(uniques.tolist())})
+            size = max(len(uniques), 1)
+            self.sizes.append(size)
+            key = key * size + codes
+        order = np.argsort(key, kind="stable")
+        self.keys = key[order]
+        self.columns = {f: frame[f].to_numpy()[order] for f in fields}
+        self.values = [np.array(list(c), dtype=object) for c in self.codes]
+        # A page asks for many figures of one area: ``focus`` puts an area's
+        # figures in a small dictionary; the latest few areas are kept.
+        self._areas: OrderedDict[tuple, dict] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _code(self, parts: tuple) -> int | None:
+        code = 0
+        for lookup, size, part in zip(self.codes, self.sizes, parts, strict=False):
+            c = lookup.get(part)
+            if c is None:
+                return None
+            code = code * size + c
+        return code
+
+    def _span(self, parts: tuple) -> tuple[int, int]:
+        """The positions of every row whose key starts with ``parts``."""
+        code = self._code(parts)
+        if code is None:
+            return 0, 0
+        width = 1
+        for size in self.sizes[len(parts) :]:
+            width *= size
+        low = int(np.searchsorted(self.keys, code * width, side="left"))
+        high = int(np.searchsorted(self.keys, (code + 1) * width, side="left"))
+        return low, high
+
+    def position(self, key: tuple) -> int | None:
+        area = self._areas.get(key[:2])
+        if area is not None:
+            return area.get(key[2:])
+        code = self._code(key)
+        if code is None:
+            return None
+        i = int(np.searchsorted(self.keys, code, side="right")) - 1
+        return i if i >= 0 and self.keys[i] == code else None
+
+    def focus(self, area_type: str, area: str) -> None:
+        """Make lookups in one area fast (a page about to ask for many of its figures)."""
+        if (area_type, area) in self._areas:
+            self._areas.move_to_end((area_type, area))
+            return
+        low, high = self._span((area_type, area))
+        keys = self.keys[low:high]
+        parts = []
+        width = 1
+        for size, values in zip(self.sizes[:1:-1], self.values[:1:-1], strict=True):
+            parts.append(values[(keys // width) % size].tolist())
+            width *= size
+        group, measure, year = parts
+        self._areas[(area_type, area)] = dict(
+            zip(zip(year, measure, group, strict=True), range(low, high), strict=True)
+        )
+        if len(self._areas) > AREAS_KEPT:
+            self._areas.popitem(last=False)
+
+    def row(self, i: int) -> dict:
+        return {f: self.columns[f][i] for f in self.fields}
+
+    def get(self, key: tuple) -> dict | None:
+        i = self.position(key)
+        return None if i is None else self.row(i)
+
+    def __contains__(self, key: tuple) -> bool:
+        return self.position(key) is not None
+
+    def rows(self, *prefix) -> Iterator[dict]:
+        """Every row whose key starts with ``prefix`` (e.g. an area and a year)."""
+        low, high = self._span(prefix)
+        for i in range(low, high):
+            yield self.row(i)
+
+    def column(self, name: str, *prefix) -> np.ndarray:
+        """One column's values for the rows whose key starts with ``prefix``."""
+        low, high = self._span(prefix)
+        return self.columns[name][low:high]
