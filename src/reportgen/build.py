@@ -16,10 +16,12 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -245,8 +247,9 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
     return out
 
 
-def download_files(report: pages.Report) -> list[tuple[str, str]]:
-    """The CSV and JSON downloads as (path, text): whole site and per LA."""
+def download_files(report: pages.Report) -> Iterator[tuple[str, str]]:
+    """The CSV and JSON downloads as (path, text): whole site and per LA. One at a
+    time: at national scale each is large, and none needs to outlive its writing."""
     ds = report.dataset
     names = {urn: s.name for urn, s in ds.schools.items()} | {
         c: la.name for c, la in ds.las.items()
@@ -254,23 +257,21 @@ def download_files(report: pages.Report) -> list[tuple[str, str]]:
     la_of = {urn: s.la_code for urn, s in ds.schools.items()}
     rows = downloads.measure_table(report.obs, report.registry, names, la_of)
     std = downloads.standard_table(report.placements, names, la_of)
-    files = [
-        ("downloads/measures.csv", downloads.to_csv(rows)),
-        ("downloads/measures.json", downloads.to_json(rows)),
-        ("downloads/standards.csv", downloads.to_csv(std)),
-        ("downloads/standards.json", downloads.to_json(std)),
-    ]
-    england = rows[rows["area_type"] == "england"]
-    by_la = dict(tuple(rows[rows["la_code"] != ""].groupby("la_code", sort=True)))
+    as_text = downloads.with_numbers_as_text(rows)
+    yield "downloads/measures.csv", downloads.to_csv(as_text)
+    yield "downloads/measures.json", downloads.to_json(rows)
+    yield "downloads/standards.csv", downloads.to_csv(std)
+    yield "downloads/standards.json", downloads.to_json(std)
+    england = rows.index[rows["area_type"] == "england"]
+    in_la = rows[rows["la_code"] != ""]
+    by_la = {c: in_la.index[i] for c, i in in_la.groupby("la_code", sort=True).indices.items()}
     std_by_la = dict(tuple(std.groupby("la_code", sort=True)))
     for code in sorted({s.la_code for s in ds.schools.values() if s.la_code in ds.las}):
-        la_rows = pd.concat([by_la.get(code, rows.iloc[0:0]), england]).sort_index()
-        files += [
-            (f"la/{code}/measures.csv", downloads.to_csv(la_rows)),
-            (f"la/{code}/measures.json", downloads.to_json(la_rows)),
-            (f"la/{code}/standards.csv", downloads.to_csv(std_by_la.get(code, std.iloc[0:0]))),
-        ]
-    return files
+        # The LA's rows and England's, in the order of the whole table.
+        at = np.sort(np.concatenate([by_la.get(code, england[:0]), england]))
+        yield f"la/{code}/measures.csv", downloads.to_csv(as_text.loc[at])
+        yield f"la/{code}/measures.json", downloads.to_json(rows.loc[at])
+        yield f"la/{code}/standards.csv", downloads.to_csv(std_by_la.get(code, std.iloc[0:0]))
 
 
 def index_for_search(site_dir: Path, warnings: list[str]) -> None:
@@ -483,7 +484,6 @@ def prepare(paths: Paths, hashes: dict[str, str]):
             "dataset": dataset,
             "report": report,
             "warnings": list(dataset.warnings),
-            "downloads": download_files(report),
         }
         _PREPARED.clear()
         _PREPARED[str(paths.out.resolve())] = memo
@@ -571,7 +571,7 @@ def build(
         if xml:
             writer.write("sitemap.xml", xml, "sitemap")
         writer.write("robots.txt", robots, "robots.txt")
-        for path, text in prepared["downloads"]:
+        for path, text in download_files(report):
             writer.write(path, text, "downloads")
         archive_editions(editions, writer)
         writer.write("edition.json", json.dumps({"year": year}) + "\n", "edition")

@@ -78,13 +78,24 @@ def parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     Numbers may carry "%", thousands commas and spaces; codes keep their
     status (SUPP, NA, c, x, ...). ``bad`` marks cells that are neither.
     """
-    text = raw.fillna("").astype(str).str.strip()
-    status = text.map(CODES)
-    long_codes = text.str.upper().map({k: v for k, v in CODES.items() if len(k) > 1})
-    status = status.fillna(long_codes)
-    cleaned = text.str.removesuffix("%").str.replace(",", "", regex=False).str.strip()
-    number = pd.to_numeric(cleaned.where(status.isna()), errors="coerce")
+    raw = raw.fillna("").astype(str)
+    # Most cells are plain numbers or empty: only the others go through the
+    # slower string handling (national files hold millions of cells).
+    number = pd.to_numeric(raw, errors="coerce")
     number = number.where(np.isfinite(number))
-    bad = status.isna() & number.isna()
-    status = status.fillna("ok").where(~bad, "missing")
+    status = pd.Series(np.where(number.notna(), "ok", None), index=raw.index, dtype=object)
+    status[raw == ""] = CODES[""]
+    rest = status.isna()
+    if rest.any():
+        text = raw[rest].str.strip()
+        codes = text.map(CODES).fillna(
+            text.str.upper().map({k: v for k, v in CODES.items() if len(k) > 1})
+        )
+        cleaned = text.str.removesuffix("%").str.replace(",", "", regex=False).str.strip()
+        parsed = pd.to_numeric(cleaned.where(codes.isna()), errors="coerce")
+        parsed = parsed.where(np.isfinite(parsed))
+        number[rest] = parsed
+        status[rest] = codes.where(codes.notna(), np.where(parsed.notna(), "ok", None))
+    bad = status.isna()
+    status = status.where(~bad, "missing")
     return number.astype(float), status.astype(object), bad

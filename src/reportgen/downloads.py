@@ -111,7 +111,22 @@ def standard_table(
 
 
 def to_csv(table: pd.DataFrame) -> str:
-    return table.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+    return with_numbers_as_text(table).to_csv(index=False, lineterminator="\n")
+
+
+def with_numbers_as_text(table: pd.DataFrame) -> pd.DataFrame:
+    """Decimal columns written as CSV shows them ("54", "63.5", up to 10 figures;
+    empty when there is none). Done once for a table that is written in parts:
+    a national table has millions of figures and few distinct ones."""
+    decimals = [c for c in table.columns if table[c].dtype.kind == "f"]
+    if not decimals:
+        return table
+    out = table.copy()
+    for column in decimals:
+        values = table[column]
+        shown = {v: f"{v:.10g}" for v in pd.unique(values.dropna())}
+        out[column] = values.map(shown).fillna("")
+    return out
 
 
 def to_json(table: pd.DataFrame | list) -> str:
