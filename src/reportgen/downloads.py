@@ -125,7 +125,7 @@ def with_numbers_as_text(table: pd.DataFrame) -> pd.DataFrame:
     for column in decimals:
         values = table[column]
         shown = {v: f"{v:.10g}" for v in pd.unique(values.dropna())}
-        out[column] = values.map(shown).fillna("")
+        out[column] = values.map(shown).astype(object).where(values.notna(), "")
     return out
 
 
