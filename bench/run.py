@@ -15,6 +15,7 @@ adapter. Figures are measured, never assumed: paste them into the README.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -171,6 +172,7 @@ def main() -> None:
         url = public_url(content.site, page["path"])
         html.append(renderer.html("report_card.html", page=page, site=content.site, url=url))
     renderer.pdf(html[0])  # fonts warm, as in a worker after set-up
+    gc.freeze()  # as a worker does (see workers.run)
     pdf_s, _ = timed(lambda: [renderer.pdf(h) for h in html])
 
     print(

@@ -20,6 +20,7 @@ happens once per worker, not once per task. Three ways to run, one interface
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import tempfile
 import threading
@@ -89,6 +90,7 @@ def _tools(job: Job):
         cache = Path(job.pdf_cache) if job.pdf_cache else None
         _TOOLS.cache = PdfCache(cache if cache and cache.parent.is_dir() else None)
     _TOOLS.token = job.token
+    gc.freeze()  # a Dask worker: the job just received stays to the end (see ``run``)
     return _TOOLS
 
 
@@ -184,19 +186,25 @@ def run(job: Job, jobs: int = 1, executor: str | None = None) -> Iterator[Output
     report = job.report
     codes = sorted(report.schools_by_la, key=lambda c: (-len(report.schools_by_la[c]), c))
     global _JOB
-    if executor:
-        yield from _on_dask(job, codes, executor)
-    elif jobs > 1:
-        _JOB = job  # forked workers inherit it: nothing is pickled
-        try:
+    # The computed report is millions of objects that live until the end: kept
+    # out of the garbage collector's sweeps, which otherwise walk them all again
+    # and again while pages and PDFs are made (and, after a fork, would copy
+    # every memory page the parent shares with its workers).
+    gc.freeze()
+    try:
+        if executor:
+            yield from _on_dask(job, codes, executor)
+        elif jobs > 1:
+            _JOB = job  # forked workers inherit it: nothing is pickled
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(jobs, mp_context=context) as pool:
                 yield from _results(pool, [pool.submit(render_la, None, c) for c in codes])
-        finally:
-            _JOB = None
-    else:
-        for code in codes:
-            yield render_la(job, code)
+        else:
+            for code in codes:
+                yield render_la(job, code)
+    finally:
+        _JOB = None
+        gc.unfreeze()
 
 
 def _on_dask(job: Job, codes: list[str], address: str) -> Iterator[Output]:
