@@ -30,7 +30,7 @@ from .content import Content, check_links, load_content
 from .csvfiles import MAX_FILE_BYTES
 from .errors import InputErrors
 from .load import load
-from .model import STATUSES, Dataset, academic_year
+from .model import STATUSES, Dataset, academic_year, compact
 from .registry import Registry, load_registry, load_site_config
 from .workers import public_url
 
@@ -154,8 +154,8 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
         dataset,
         registry,
         content,
-        obs,
-        gaps,
+        compact(obs),
+        compact(gaps),
         placements,
         predecessor_of=links,
         families=family_of,
@@ -247,9 +247,9 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
     return out
 
 
-def download_files(report: pages.Report) -> Iterator[tuple[str, str]]:
-    """The CSV and JSON downloads as (path, text): whole site and per LA. One at a
-    time: at national scale each is large, and none needs to outlive its writing."""
+def download_files(report: pages.Report) -> Iterator[tuple[str, Iterator[str]]]:
+    """The CSV and JSON downloads as (path, parts of its text): whole site and per
+    LA. Made as they are written: at national scale none fits in memory whole."""
     ds = report.dataset
     names = {urn: s.name for urn, s in ds.schools.items()} | {
         c: la.name for c, la in ds.las.items()
@@ -257,21 +257,20 @@ def download_files(report: pages.Report) -> Iterator[tuple[str, str]]:
     la_of = {urn: s.la_code for urn, s in ds.schools.items()}
     rows = downloads.measure_table(report.obs, report.registry, names, la_of)
     std = downloads.standard_table(report.placements, names, la_of)
-    as_text = downloads.with_numbers_as_text(rows)
-    yield "downloads/measures.csv", downloads.to_csv(as_text)
-    yield "downloads/measures.json", downloads.to_json(rows)
-    yield "downloads/standards.csv", downloads.to_csv(std)
-    yield "downloads/standards.json", downloads.to_json(std)
+    yield "downloads/measures.csv", downloads.csv_parts(rows)
+    yield "downloads/measures.json", downloads.json_parts(rows)
+    yield "downloads/standards.csv", downloads.csv_parts(std)
+    yield "downloads/standards.json", downloads.json_parts(std)
     england = rows.index[rows["area_type"] == "england"]
     in_la = rows[rows["la_code"] != ""]
     by_la = {c: in_la.index[i] for c, i in in_la.groupby("la_code", sort=True).indices.items()}
     std_by_la = dict(tuple(std.groupby("la_code", sort=True)))
     for code in sorted({s.la_code for s in ds.schools.values() if s.la_code in ds.las}):
         # The LA's rows and England's, in the order of the whole table.
-        at = np.sort(np.concatenate([by_la.get(code, england[:0]), england]))
-        yield f"la/{code}/measures.csv", downloads.to_csv(as_text.loc[at])
-        yield f"la/{code}/measures.json", downloads.to_json(rows.loc[at])
-        yield f"la/{code}/standards.csv", downloads.to_csv(std_by_la.get(code, std.iloc[0:0]))
+        la_rows = rows.loc[np.sort(np.concatenate([by_la.get(code, england[:0]), england]))]
+        yield f"la/{code}/measures.csv", downloads.csv_parts(la_rows)
+        yield f"la/{code}/measures.json", downloads.json_parts(la_rows)
+        yield f"la/{code}/standards.csv", downloads.csv_parts(std_by_la.get(code, std.iloc[0:0]))
 
 
 def index_for_search(site_dir: Path, warnings: list[str]) -> None:
@@ -571,8 +570,8 @@ def build(
         if xml:
             writer.write("sitemap.xml", xml, "sitemap")
         writer.write("robots.txt", robots, "robots.txt")
-        for path, text in download_files(report):
-            writer.write(path, text, "downloads")
+        for path, parts in download_files(report):
+            writer.write_parts(path, parts, "downloads")
         archive_editions(editions, writer)
         writer.write("edition.json", json.dumps({"year": year}) + "\n", "edition")
         index_for_search(tmp, dataset.warnings)

@@ -8,6 +8,7 @@ never 0.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -57,29 +58,28 @@ def measure_table(
     frame = obs.sort_values(["area_type", "area", "measure", "group", "year", "statistic"])
     measures = registry.measures
     ok = frame["status"] == "ok"
+
+    def text(column: str) -> pd.Series:  # a category column as plain text, to fill in
+        return frame[column].astype(object)
+
+    area_type, area, measure = text("area_type"), text("area"), text("measure")
+    years = {y: academic_year(int(y)) for y in frame["year"].unique()}
     out = pd.DataFrame(
         {
             "area_type": frame["area_type"],
             "area": frame["area"],
-            "area_name": frame["area"]
-            .map(names)
-            .fillna(frame["area_type"].map({"england": "England"}))
-            .fillna(""),
-            "la_code": frame["area"]
-            .map(la_of)
-            .fillna(frame["area"].where(frame["area_type"] == "la", "")),
+            "area_name": area.map(names).fillna(area_type.map({"england": "England"})).fillna(""),
+            "la_code": area.map(la_of).fillna(area.where(area_type == "la", "")),
             "year": frame["year"].astype(int),
-            "academic_year": frame["year"].map(lambda y: academic_year(int(y))),
+            "academic_year": frame["year"].map(years),
             "measure": frame["measure"],
-            "measure_name": frame["measure"]
-            .map({k: m.name for k, m in measures.items()})
-            .fillna(""),
-            "unit": frame["measure"].map({k: m.unit for k, m in measures.items()}).fillna(""),
+            "measure_name": measure.map({k: m.name for k, m in measures.items()}).fillna(""),
+            "unit": measure.map({k: m.unit for k, m in measures.items()}).fillna(""),
             "group": frame["group"],
             "statistic": frame["statistic"],
             "value": frame["value"].where(ok),  # never a number for a missing figure
             "status": frame["status"],
-            "status_label": frame["status"].map(status_label).where(~ok, ""),
+            "status_label": text("status").map(status_label).where(~ok, ""),
             "cohort": frame["cohort"],
             "lower": frame["lower"],
             "upper": frame["upper"],
@@ -110,8 +110,28 @@ def standard_table(
     return pd.DataFrame(rows, columns=STANDARD_FIELDS)
 
 
+CHUNK = 100_000  # rows formatted at a time: a national table is written in parts
+
+
 def to_csv(table: pd.DataFrame) -> str:
-    return with_numbers_as_text(table).to_csv(index=False, lineterminator="\n")
+    return "".join(csv_parts(table))
+
+
+def csv_parts(table: pd.DataFrame) -> Iterator[str]:
+    for start in range(0, max(len(table), 1), CHUNK):
+        part = with_numbers_as_text(table.iloc[start : start + CHUNK])
+        yield part.to_csv(index=False, header=start == 0, lineterminator="\n")
+
+
+def json_parts(table: pd.DataFrame) -> Iterator[str]:
+    """The same text as ``to_json``, made a part at a time."""
+    yield "["
+    for start in range(0, len(table), CHUNK):
+        text = table.iloc[start : start + CHUNK].to_json(
+            orient="records", force_ascii=False, double_precision=10
+        )
+        yield ("," if start else "") + text[1:-1]
+    yield "]\n"
 
 
 def with_numbers_as_text(table: pd.DataFrame) -> pd.DataFrame:

@@ -105,11 +105,7 @@ class Writer:
         self.changed: list[str] = []
 
     def write(self, path: str, text: str | bytes, what: str) -> None:
-        if ".." in Path(path).parts or path.startswith("/"):
-            raise InputError(f"{what}: refusing to write outside the site ({path!r})")
-        if path in self.written:
-            raise InputError(f"{what} and {self.written[path]} would both write {path}")
-        self.written[path] = what
+        self._claim(path, what)
         data = text if isinstance(text, bytes) else text.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         self.hashes[path] = digest
@@ -124,6 +120,37 @@ class Writer:
                 pass  # another file system: write it
         target.write_bytes(data)
         self.changed.append(path)
+
+    def write_parts(self, path: str, parts: Iterable[str], what: str) -> None:
+        """A large file written as it is made, part by part (a national download):
+        never whole in memory. Kept from the last build when it is the same."""
+        self._claim(path, what)
+        target = self.out_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with target.open("wb") as fh:
+            for part in parts:
+                data = part.encode("utf-8")
+                digest.update(data)
+                fh.write(data)
+        self.hashes[path] = digest.hexdigest()
+        old = self.live / path if self.live else None
+        if old is not None and self.previous.get(path) == self.hashes[path] and old.is_file():
+            try:
+                linked = target.with_name(target.name + ".link")
+                os.link(old, linked)
+                os.replace(linked, target)
+                return
+            except OSError:
+                pass  # another file system: keep the written copy
+        self.changed.append(path)
+
+    def _claim(self, path: str, what: str) -> None:
+        if ".." in Path(path).parts or path.startswith("/"):
+            raise InputError(f"{what}: refusing to write outside the site ({path!r})")
+        if path in self.written:
+            raise InputError(f"{what} and {self.written[path]} would both write {path}")
+        self.written[path] = what
 
 
 def render_pages(
