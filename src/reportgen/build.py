@@ -14,6 +14,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -273,20 +275,24 @@ def download_files(report: pages.Report) -> Iterator[tuple[str, Iterator[str]]]:
         yield f"la/{code}/standards.csv", downloads.csv_parts(std_by_la.get(code, std.iloc[0:0]))
 
 
-def index_for_search(site_dir: Path, warnings: list[str]) -> None:
-    """Pagefind's static search index (site/pagefind/), built from the finished pages."""
-    import subprocess
-    import sys
-
-    done = subprocess.run(
+def start_search_index(site_dir: Path) -> subprocess.Popen:
+    """Pagefind's static search index (site/pagefind/), built from the finished
+    pages. Started as soon as every page is written: it runs beside the rest of
+    the build (downloads, editions), which writes no page."""
+    return subprocess.Popen(
         [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--quiet"],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
-    if done.returncode != 0:
+
+
+def finish_search_index(search: subprocess.Popen, warnings: list[str]) -> None:
+    _, stderr = search.communicate()
+    if search.returncode != 0:
         warnings.append(
             "search index not built (is the pagefind package installed?): "
-            + (done.stderr.strip().splitlines() or ["no output"])[-1]
+            + (stderr.strip().splitlines() or ["no output"])[-1]
         )
 
 
@@ -533,6 +539,7 @@ def build(
     for stale in paths.out.parent.glob(f".{paths.out.name}.building-*"):
         shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
     tmp = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.building-", dir=paths.out.parent))
+    search = None
     try:
         writer = render_html.Writer(tmp, paths.out, manifest.get("files"))
         env = render_html.make_env(paths.templates)
@@ -560,6 +567,7 @@ def build(
                 pdfs += out.pdfs
                 rendered += out.rendered
                 bar.update()
+        search = start_search_index(tmp)
         render_html.copy_assets(paths.templates, writer)
         writer.write("assets/brand.css", brand_css, "branding")
         if logo:
@@ -574,7 +582,7 @@ def build(
             writer.write_parts(path, parts, "downloads")
         archive_editions(editions, writer)
         writer.write("edition.json", json.dumps({"year": year}) + "\n", "edition")
-        index_for_search(tmp, dataset.warnings)
+        finish_search_index(search, dataset.warnings)
         compare.sort(key=lambda r: (r["name"], r["urn"]))
         writer.write("compare/schools.json", downloads.to_json(compare), "compare data")
         publish(tmp, paths.out)
@@ -582,6 +590,9 @@ def build(
             paths, {"inputs": inputs, "files": writer.hashes, "pages": count, "pdfs": pdfs}
         )
     except BaseException:
+        if search is not None and search.poll() is None:
+            search.kill()
+            search.wait()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildResult(
