@@ -113,10 +113,6 @@ def standard_table(
 CHUNK = 100_000  # rows formatted at a time: a national table is written in parts
 
 
-def to_csv(table: pd.DataFrame) -> str:
-    return "".join(csv_parts(table))
-
-
 def csv_parts(table: pd.DataFrame) -> Iterator[str]:
     for start in range(0, max(len(table), 1), CHUNK):
         part = with_numbers_as_text(table.iloc[start : start + CHUNK])

@@ -47,9 +47,6 @@ class Lookup:
         # figures in a small dictionary; the latest few areas are kept.
         self._areas: OrderedDict[tuple, dict] = OrderedDict()
 
-    def __len__(self) -> int:
-        return len(self.keys)
-
     def _code(self, parts: tuple) -> int | None:
         code = 0
         for lookup, size, part in zip(self.codes, self.sizes, parts, strict=False):
