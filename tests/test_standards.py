@@ -103,7 +103,7 @@ def test_unknown_figures_follow_three_valued_logic(registry):
     assert placed[("100001", "floor_standard_ks2_2011", 2011)].outcome == "clear"
     p = placed[("100002", "floor_standard_ks2_2011", 2011)]
     assert p.outcome == "not_assessed"
-    assert p.reasons == ["expected progress in english has no published figure (suppressed)"]
+    assert p.reasons == ["expected progress in English has no published figure (suppressed)"]
 
 
 def test_floor_standard_2016_exclusions_and_progress(registry):

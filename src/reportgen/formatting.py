@@ -52,3 +52,21 @@ def status_label(status: str) -> str:
 
 def status_explanation(status: str) -> str:
     return STATUSES.get(status, STATUSES["missing"]).explanation
+
+
+# First words that keep their capital inside a sentence.
+PROPER_WORDS = {"English", "England", "Ofsted", "British"}
+
+
+def in_sentence(name: str) -> str:
+    """A name as it reads inside a sentence: 'Level 4+ in English' -> 'level 4+ in
+    English'. A name starting with an acronym (KS2, FSM), a proper noun (English) or
+    a title ("National Challenge": two capitalised words) keeps its capital, and
+    nothing after the first letter changes."""
+    words = name.split(" ", 2)
+    first = words[0]
+    if not first or first in PROPER_WORDS or any(c.isupper() for c in first[1:]):
+        return name
+    if len(words) > 1 and words[1][:1].isupper() and first[:1].isupper():
+        return name
+    return name[:1].lower() + name[1:]

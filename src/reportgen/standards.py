@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .formatting import format_value
+from .formatting import format_value, in_sentence
 from .model import STATUSES, School, academic_year
 from .registry import Registry, Standard, iter_conditions
 
@@ -110,22 +110,23 @@ def _condition(
     value = figures.get((measure.id, fld), math.nan)
     if math.isnan(value) or math.isnan(threshold):
         if math.isnan(threshold):
-            why = f"no England figure for {measure.name.lower()} in {academic_year(year)}"
+            why = f"no England figure for {in_sentence(measure.name)} in {academic_year(year)}"
         else:
             status = figures.get((measure.id, "status"), "missing")
             label = STATUSES.get(status, STATUSES["missing"]).label.lower()
-            why = f"{measure.name.lower()} has no published figure ({label})"
+            why = f"{in_sentence(measure.name)} has no published figure ({label})"
         return None, [why]
     verdict = bool(test(value, threshold))
     shown = format_value(value, measure.unit)
     if fld != "value":
         what = (
-            f"the {fld} end of the confidence interval for the {measure.name.lower()} was {shown}"
+            f"the {fld} end of the confidence interval for the "
+            f"{in_sentence(measure.name)} was {shown}"
         )
     elif measure.sentence:
         what = measure.sentence.format(value=shown)
     else:
-        what = f"the {measure.name.lower()} was {shown}"
+        what = f"the {in_sentence(measure.name)} was {shown}"
     name = cond.get("threshold_name") or format_value(threshold, measure.unit)
     return verdict, [f"{what}, {yes_word if verdict else no_word} {name}"]
 
