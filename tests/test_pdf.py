@@ -112,6 +112,23 @@ def test_la_pack_has_cover_contents_summary_and_every_card(sample_site):
     assert 50 < pages <= 3 + 2 * 50
 
 
+def test_la_pack_contents_give_the_page_each_card_is_on(sample_site):
+    """The pack is joined from its front matter and each card laid out on its own:
+    the contents' page numbers and the pages' own numbers must agree."""
+    pack = sample_site / "la" / "999" / "report-cards.pdf"
+    contents = run("pdftotext", "-layout", "-f", "2", "-l", "4", str(pack), "-")
+    entries = re.findall(r"^\s*\d+\. (.+?) {2,}(\d+)$", contents, flags=re.M)
+    assert len(entries) == 51, entries[:3]  # the summary and 50 schools
+    total = int(info(pack)["Pages"])
+    for name, page in entries[:: 7] + entries[-1:]:
+        text = run("pdftotext", "-f", page, "-l", page, str(pack), "-")
+        assert name.removesuffix(" summary") in text, (name, page)
+        assert f"Page {page}" in text and int(page) <= total
+    # The pages after a two-page card carry on from it.
+    numbers = [int(p) for _, p in entries]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+
+
 def test_pages_link_to_their_pdfs(sample_site):
     assert (
         'href="report-card.pdf"' in (sample_site / "schools" / "800001" / "index.html").read_text()

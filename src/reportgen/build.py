@@ -557,7 +557,10 @@ def build(
         pdfs = rendered = 0
         compare = []
         with tqdm(
-            total=len(report.schools_by_la), desc="Schools by LA", unit="LA", disable=not progress
+            total=len(workers.tasks(report, pdf)),
+            desc="Schools and LAs",
+            unit="part",
+            disable=not progress,
         ) as bar:
             for out in workers.run(job, jobs, executor):
                 for path, data, what in out.files:

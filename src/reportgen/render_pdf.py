@@ -4,12 +4,17 @@ One ``PdfRenderer`` per process holds the font configuration and the parsed
 stylesheet, which are the expensive parts to set up. The URL fetcher serves
 only files below the templates' ``pdf/`` folder (the shipped fonts): a card
 can never reach the network or any other file.
+
+An LA pack is put together from documents laid out one at a time (its front
+matter, then each card), joined into one PDF: laid out as one long document,
+a pack took twice as long a card as the cards did on their own.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment
@@ -19,6 +24,8 @@ from .errors import InputError
 PDF_FOLDER = "pdf"
 STYLESHEET = "card.css"
 UA_STYLESHEET = "ua.css"  # element defaults, in place of WeasyPrint's long built-in one
+PACK_STYLESHEET = "pack.css"  # what differs in a pack: its own page numbers
+VARIANT = "pdf/ua-1"
 
 
 class RefusedURL(Exception):
@@ -62,11 +69,9 @@ class PdfRenderer:
             raise InputError(f"{self.folder / STYLESHEET}: the PDF stylesheet is missing")
         self.fetcher = make_fetcher(self.folder)
         self.fonts = FontConfiguration()
-        self.css = CSS(
-            filename=str(self.folder / STYLESHEET),
-            font_config=self.fonts,
-            url_fetcher=self.fetcher,
-        )
+        self.css = self.stylesheet(filename=str(self.folder / STYLESHEET))
+        pack = self.folder / PACK_STYLESHEET
+        self.pack_css = [self.stylesheet(filename=str(pack))] if pack.exists() else []
         self.base_url = self.folder.as_uri() + "/"
         ua = self.folder / UA_STYLESHEET
         self.document_class = _with_defaults(CSS(filename=str(ua)) if ua.exists() else None)
@@ -79,22 +84,52 @@ class PdfRenderer:
                 digest.update(path.name.encode() + path.read_bytes())
         self.fingerprint = digest.hexdigest()
 
+    def stylesheet(self, **source):
+        from weasyprint import CSS
+
+        return CSS(**source, font_config=self.fonts, url_fetcher=self.fetcher)
+
     def html(self, template: str, **context) -> str:
         return self.env.get_template(f"{PDF_FOLDER}/{template}").render(**context)
 
-    def pdf(self, html: str) -> bytes:
+    def layout(self, html: str, extra: list | None = None):
+        """HTML laid out in pages: a WeasyPrint document, not yet written."""
         document = self.document_class(
             string=html, base_url=self.base_url, url_fetcher=self.fetcher
         )
-        # A fixed identifier derived from the content keeps output byte-identical.
-        identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
-        return document.write_pdf(
-            stylesheets=[self.css],
-            font_config=self.fonts,
-            pdf_variant="pdf/ua-1",
-            pdf_identifier=identifier,
-            uncompressed_pdf=False,
+        return document.render(
+            stylesheets=[self.css, *(extra or [])], font_config=self.fonts, pdf_variant=VARIANT
         )
+
+    def write(self, document, identity: str) -> bytes:
+        # A fixed identifier derived from the content keeps output byte-identical.
+        identifier = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32].encode()
+        return document.write_pdf(
+            pdf_variant=VARIANT, pdf_identifier=identifier, uncompressed_pdf=False
+        )
+
+    def pdf(self, html: str) -> bytes:
+        return self.write(self.layout(html), html)
+
+    def pack(self, front: Callable[[list[int] | None], str], cards: list[str]) -> bytes:
+        """An LA pack: ``front(first_pages)`` is the HTML of the cover, contents and
+        summary given the page each card starts on (None: not known yet), then
+        every card's HTML. Pages are numbered through the pack."""
+        head = self.layout(front(None), self.pack_css)
+        while True:
+            start, firsts, laid_out = len(head.pages) + 1, [], []
+            for html in cards:
+                # Each card carries on the pack's page numbers where the last stopped.
+                first = self.stylesheet(string=f"@page :first {{ counter-reset: page {start} }}")
+                laid_out.append(self.layout(html, [*self.pack_css, first]))
+                firsts.append(start)
+                start += len(laid_out[-1].pages)
+            numbered = self.layout(front(firsts), self.pack_css)
+            if len(numbered.pages) == len(head.pages):
+                break
+            head = numbered  # page numbers made the contents longer: number again
+        pages = [page for document in (numbered, *laid_out) for page in document.pages]
+        return self.write(numbered.copy(pages), front(firsts) + "".join(cards))
 
 
 def _with_defaults(ua):
@@ -124,14 +159,17 @@ class PdfCache:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
 
-    def get(self, renderer: PdfRenderer, html: str) -> bytes:
+    def get(
+        self, renderer: PdfRenderer, html: str, make: Callable[[], bytes] | None = None
+    ) -> bytes:
+        """The PDF of ``html`` (made by ``make``, by default the card renderer)."""
         key = hashlib.sha256((renderer.fingerprint + html).encode("utf-8")).hexdigest()
         path = self.folder / f"{key}.pdf" if self.folder else None
         if path is not None and path.exists():
             self.hits += 1
             return path.read_bytes()
         self.misses += 1
-        data = renderer.pdf(html)
+        data = make() if make else renderer.pdf(html)
         if path is not None:
             tmp = path.with_suffix(".tmp")
             tmp.write_bytes(data)

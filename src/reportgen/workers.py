@@ -1,8 +1,10 @@
 """Stage 6 fanned out: school and LA pages, cards and packs rendered in workers.
 
-The unit of work is one LA: its worker builds the page models of the LA's
-schools and of the LA, renders their HTML and (with PDFs) each report card
-and the LA pack, and returns the files for the parent to write. The parent
+The unit of work is a ``Task``: a run of up to ``CHUNK`` schools of one LA
+(their pages and report cards), or an LA's own page and pack. Chunks, not
+whole LAs, so that an LA publishing only its own schools still uses every
+worker; the pack lays out its LA's cards again, in its own task, beside the
+chunks. Each task returns its files for the parent to write. The parent
 alone writes, so incremental writing and the atomic publish work as in a
 one-process build.
 
@@ -99,19 +101,65 @@ def public_url(site: dict, path: str) -> str:
     return site["base_url"].rstrip("/") + "/" + path.removesuffix("index.html")
 
 
-def render_la(job: Job | None, code: str) -> Output:
-    """One LA's school pages, its LA page and, with PDFs, the cards and the pack."""
+CHUNK = 40  # schools a task: small enough to spread one LA over many workers
+
+
+@dataclass(frozen=True)
+class Task:
+    """Schools ``start:stop`` of an LA (in name order), or with ``la_page`` the
+    LA's page and, with PDFs, its pack."""
+
+    la: str
+    start: int = 0
+    stop: int = 0
+    la_page: bool = False
+
+
+def tasks(report: pages.Report, pdf: bool) -> list[Task]:
+    """Every task of a build, the biggest first so that the workers finish together
+    (a pack lays out all its LA's cards)."""
+    out = []
+    for code, schools in report.schools_by_la.items():
+        for start in range(0, len(schools), CHUNK):
+            out.append(Task(code, start, min(len(schools), start + CHUNK)))
+        if code in report.dataset.las:
+            out.append(Task(code, la_page=True))
+
+    def size(task: Task) -> int:
+        if task.la_page:
+            return len(report.schools_by_la[task.la]) if pdf else 1
+        return task.stop - task.start
+
+    return sorted(out, key=lambda t: (-size(t), t.la, t.start))
+
+
+def _schools_of(report: pages.Report, code: str) -> list:
+    return sorted(report.schools_by_la.get(code, []), key=lambda s: (s.name, s.urn))
+
+
+def render(job: Job | None, task: Task) -> Output:
+    """One task's pages and PDFs."""
     job = job or _JOB
     if job is None:
         raise RuntimeError("no build job in this worker")
     tools = _tools(job)
+    misses = tools.cache.misses if tools.cache else 0
+    schools = _schools_of(job.report, task.la)
+    if task.la_page:
+        out = _la_output(job, tools, task.la, schools)
+    else:
+        out = _schools_output(job, tools, schools[task.start : task.stop])
+    out.rendered = (tools.cache.misses - misses) if tools.cache else 0
+    return out
+
+
+def _schools_output(job: Job, tools, schools: list) -> Output:
+    """School pages and, with PDFs, their report cards."""
     report = job.report
     site = report.content.site
     out = Output()
-    misses = tools.cache.misses if tools.cache else 0
     school_template = tools.env.get_template("school.html")
-    cards = []
-    for school in sorted(report.schools_by_la.get(code, []), key=lambda s: (s.name, s.urn)):
+    for school in schools:
         page = pages.school_page(report, school)
         path = page["path"]
         html = school_template.render(
@@ -132,28 +180,47 @@ def render_la(job: Job | None, code: str) -> Output:
                 )
             )
             out.pdfs += 1
-            cards.append({"page": page, "url": url})
-    if code in report.dataset.las:
-        page = pages.la_page(report, code)
-        path = page["path"]
-        html = tools.env.get_template("la.html").render(
-            page=page, site=site, root=render_html.relative_root(path), path=path
+    return out
+
+
+def _la_output(job: Job, tools, code: str, schools: list) -> Output:
+    """The LA's page and, with PDFs, its pack: a cover, contents, the LA summary
+    and every school's card."""
+    report = job.report
+    site = report.content.site
+    out = Output()
+    page = pages.la_page(report, code)
+    path = page["path"]
+    html = tools.env.get_template("la.html").render(
+        page=page, site=site, root=render_html.relative_root(path), path=path
+    )
+    out.files.append((path, html, f"LA {code}"))
+    out.pages += 1
+    if job.pdf:
+        cards = []
+        for school in schools:
+            card_page = pages.school_page(report, school)
+            url = public_url(site, card_page["path"])
+            html = tools.renderer.html("report_card.html", page=card_page, site=site, url=url)
+            cards.append({"page": card_page, "html": html})
+
+        def front(first_pages: list[int] | None) -> str:
+            numbered = [
+                {**card, "first_page": first_pages[i] if first_pages else None}
+                for i, card in enumerate(cards)
+            ]
+            return tools.renderer.html(
+                "la_pack.html", la=page, cards=numbered, site=site, la_url=public_url(site, path)
+            )
+
+        htmls = [card["html"] for card in cards]
+        data = tools.cache.get(
+            tools.renderer,
+            front(None) + "".join(htmls),
+            lambda: tools.renderer.pack(front, htmls),
         )
-        out.files.append((path, html, f"LA {code}"))
-        out.pages += 1
-        if job.pdf:
-            pack = tools.renderer.html(
-                "la_pack.html", la=page, cards=cards, site=site, la_url=public_url(site, path)
-            )
-            out.files.append(
-                (
-                    f"la/{code}/report-cards.pdf",
-                    tools.cache.get(tools.renderer, pack),
-                    f"LA {code} pack",
-                )
-            )
-            out.pdfs += 1
-    out.rendered = (tools.cache.misses - misses) if tools.cache else 0
+        out.files.append((f"la/{code}/report-cards.pdf", data, f"LA {code} pack"))
+        out.pdfs += 1
     return out
 
 
@@ -181,10 +248,8 @@ def compare_row(page: dict, path: str) -> dict:
 
 
 def run(job: Job, jobs: int = 1, executor: str | None = None) -> Iterator[Output]:
-    """Every LA's output, as the tasks finish. The biggest LAs go first, so the
-    workers finish together."""
-    report = job.report
-    codes = sorted(report.schools_by_la, key=lambda c: (-len(report.schools_by_la[c]), c))
+    """Every task's output, as the tasks finish."""
+    todo = tasks(job.report, job.pdf)
     global _JOB
     # The computed report is millions of objects that live until the end: kept
     # out of the garbage collector's sweeps, which otherwise walk them all again
@@ -193,21 +258,21 @@ def run(job: Job, jobs: int = 1, executor: str | None = None) -> Iterator[Output
     gc.freeze()
     try:
         if executor:
-            yield from _on_dask(job, codes, executor)
+            yield from _on_dask(job, todo, executor)
         elif jobs > 1:
             _JOB = job  # forked workers inherit it: nothing is pickled
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-                yield from _results(pool, [pool.submit(render_la, None, c) for c in codes])
+                yield from _results(pool, [pool.submit(render, None, t) for t in todo])
         else:
-            for code in codes:
-                yield render_la(job, code)
+            for task in todo:
+                yield render(job, task)
     finally:
         _JOB = None
         gc.unfreeze()
 
 
-def _on_dask(job: Job, codes: list[str], address: str) -> Iterator[Output]:
+def _on_dask(job: Job, todo: list[Task], address: str) -> Iterator[Output]:
     if not address.startswith("dask://"):
         raise InputError(f"--executor {address}: give a Dask scheduler as dask://HOST:PORT")
     try:
@@ -220,7 +285,7 @@ def _on_dask(job: Job, codes: list[str], address: str) -> Iterator[Output]:
     try:
         sent = client.scatter(job, broadcast=True)  # once per worker, not once per task
         with client.get_executor() as pool:
-            yield from _results(pool, [pool.submit(render_la, sent, c) for c in codes])
+            yield from _results(pool, [pool.submit(render, sent, t) for t in todo])
     finally:
         client.close()
 
