@@ -12,6 +12,7 @@ a pack took twice as long a card as the cards did on their own.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 from collections.abc import Callable
@@ -115,6 +116,17 @@ class PdfRenderer:
         """An LA pack: ``front(first_pages)`` is the HTML of the cover, contents and
         summary given the page each card starts on (None: not known yet), then
         every card's HTML. Pages are numbered through the pack."""
+        # Every card's pages are kept until the pack is written: the garbage
+        # collector would walk them all again each time more pile up.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._pack(front, cards)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _pack(self, front: Callable[[list[int] | None], str], cards: list[str]) -> bytes:
         head = self.layout(front(None), self.pack_css)
         while True:
             start, firsts, laid_out = len(head.pages) + 1, [], []
