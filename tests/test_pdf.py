@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from pathlib import Path
@@ -40,6 +41,21 @@ def test_every_school_has_a_card_of_at_most_two_tagged_pages(sample_site):
     meta = info(schools[0] / "report-card.pdf")
     assert meta["Tagged"] == "yes"
     assert meta["Title"].endswith("school report card 2010/11")
+
+
+def _outline(pdf: Path) -> list[str]:
+    xml = run("pdftohtml", "-xml", "-stdout", "-i", "-q", str(pdf))
+    outline = xml[xml.index("<outline>") :]
+    return [html.unescape(t) for t in re.findall(r"<item[^>]*>(.*?)</item>", outline)]
+
+
+def test_cards_and_packs_have_an_outline(sample_site):
+    card = _outline(sample_site / "schools" / "800041" / "report-card.pdf")
+    assert card[0] == "Riverford Academy"
+    assert {"Pupil Progress", "Pupil Attainment", "Pupil Wellbeing"} <= set(card[1:])
+    pack = _outline(sample_site / "la" / "999" / "report-cards.pdf")
+    assert pack[:2] == ["Riverford", "Contents"]
+    assert "Riverford Academy" in pack and pack.count("Pupil Progress") == 50
 
 
 def test_fonts_are_the_shipped_ones_and_embedded(sample_site):
