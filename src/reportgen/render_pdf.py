@@ -136,12 +136,13 @@ class PdfRenderer:
                 laid_out.append(self.layout(html, [*self.pack_css, first]))
                 firsts.append(start)
                 start += len(laid_out[-1].pages)
-            numbered = self.layout(front(firsts), self.pack_css)
+            contents = front(firsts)
+            numbered = self.layout(contents, self.pack_css)
             if len(numbered.pages) == len(head.pages):
                 break
             head = numbered  # page numbers made the contents longer: number again
         pages = [page for document in (numbered, *laid_out) for page in document.pages]
-        return self.write(numbered.copy(pages), front(firsts) + "".join(cards))
+        return self.write(numbered.copy(pages), contents + "".join(cards))
 
 
 def _with_defaults(ua):
