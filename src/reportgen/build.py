@@ -10,6 +10,7 @@ good site untouched.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -249,30 +250,69 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
     return out
 
 
-def download_files(report: pages.Report) -> Iterator[tuple[str, Iterator[str]]]:
-    """The CSV and JSON downloads as (path, parts of its text): whole site and per
-    LA. Made as they are written: at national scale none fits in memory whole."""
-    ds = report.dataset
-    names = {urn: s.name for urn, s in ds.schools.items()} | {
-        c: la.name for c, la in ds.las.items()
-    }
-    la_of = {urn: s.la_code for urn, s in ds.schools.items()}
-    rows = downloads.measure_table(report.obs, report.registry, names, la_of)
-    std = downloads.standard_table(report.placements, names, la_of)
-    yield "downloads/measures.csv", downloads.csv_parts(rows)
-    yield "downloads/measures.json", downloads.json_parts(rows)
-    yield "downloads/standards.csv", downloads.csv_parts(std)
-    yield "downloads/standards.json", downloads.json_parts(std)
-    england = rows.index[rows["area_type"] == "england"]
-    in_la = rows[rows["la_code"] != ""]
-    by_la = {c: in_la.index[i] for c, i in in_la.groupby("la_code", sort=True).indices.items()}
-    std_by_la = dict(tuple(std.groupby("la_code", sort=True)))
-    for code in sorted({s.la_code for s in ds.schools.values() if s.la_code in ds.las}):
-        # The LA's rows and England's, in the order of the whole table.
-        la_rows = rows.loc[np.sort(np.concatenate([by_la.get(code, england[:0]), england]))]
-        yield f"la/{code}/measures.csv", downloads.csv_parts(la_rows)
-        yield f"la/{code}/measures.json", downloads.json_parts(la_rows)
-        yield f"la/{code}/standards.csv", downloads.csv_parts(std_by_la.get(code, std.iloc[0:0]))
+class Downloads:
+    """The CSV and JSON downloads, whole site and per LA. Each LA's figures come
+    back from a worker as text (``workers.Task.data``): the LA's files are
+    written from it at once, and it is kept in a spool folder until every LA is
+    in, to be joined into the whole site's files. At national scale no table
+    of them is ever whole in memory."""
+
+    def __init__(self, report: pages.Report, writer: render_html.Writer, spool: Path):
+        ds = report.dataset
+        self.report, self.writer, self.spool = report, writer, spool
+        self.names = {urn: s.name for urn, s in ds.schools.items()} | {
+            c: la.name for c, la in ds.las.items()
+        }
+        self.la_of = {urn: s.la_code for urn, s in ds.schools.items()}
+        self.rows = downloads.rows_by_la(report.obs, self.la_of)
+        england = report.obs.iloc[self.rows.pop("", np.array([], dtype=np.int64))]
+        self.england = downloads.measure_text(
+            downloads.measure_table(england, report.registry, self.names, self.la_of)
+        )
+        self.published = {s.la_code for s in ds.schools.values() if s.la_code in ds.las}
+        self.std = downloads.standard_table(report.placements, self.names, self.la_of)
+        self.added: set[str] = set()
+
+    def add(self, code: str, csv: str, json_body: str) -> None:
+        """One LA's figures, from its worker."""
+        self.added.add(code)
+        (self.spool / f"{code}.csv").write_text(csv, encoding="utf-8")
+        (self.spool / f"{code}.json").write_text(json_body, encoding="utf-8")
+        if code in self.published:
+            eng_csv, eng_json = self.england
+            self.writer.write_parts(
+                f"la/{code}/measures.csv", downloads.joined("csv", [eng_csv, csv]), "downloads"
+            )
+            self.writer.write_parts(
+                f"la/{code}/measures.json",
+                downloads.joined("json", [eng_json, json_body]),
+                "downloads",
+            )
+
+    def finish(self) -> None:
+        """The whole site's files (England first, then LA by LA), and the standards."""
+        for code in sorted(self.published - self.added):  # an LA without figures of its own
+            self.add(code, "", "")
+        for kind, first in (("csv", self.england[0]), ("json", self.england[1])):
+            bodies = (
+                (self.spool / f"{code}.{kind}").read_text(encoding="utf-8")
+                for code in sorted(self.rows)
+            )
+            self.writer.write_parts(
+                f"downloads/measures.{kind}",
+                downloads.joined(kind, itertools.chain([first], bodies)),
+                "downloads",
+            )
+        std = self.std
+        self.writer.write_parts("downloads/standards.csv", downloads.csv_parts(std), "downloads")
+        self.writer.write_parts("downloads/standards.json", downloads.json_parts(std), "downloads")
+        by_la = dict(tuple(std.groupby("la_code", sort=True)))
+        for code in sorted(self.published):
+            self.writer.write_parts(
+                f"la/{code}/standards.csv",
+                downloads.csv_parts(by_la.get(code, std.iloc[0:0])),
+                "downloads",
+            )
 
 
 def start_search_index(site_dir: Path) -> subprocess.Popen:
@@ -536,16 +576,21 @@ def build(
     }
     page_models = page_list(report)
     paths.out.parent.mkdir(parents=True, exist_ok=True)
-    for stale in paths.out.parent.glob(f".{paths.out.name}.building-*"):
+    for stale in [
+        *paths.out.parent.glob(f".{paths.out.name}.building-*"),
+        *paths.out.parent.glob(f".{paths.out.name}.spool-*"),
+    ]:
         shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
     tmp = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.building-", dir=paths.out.parent))
-    search = None
+    search = spool = None
     try:
         writer = render_html.Writer(tmp, paths.out, manifest.get("files"))
         env = render_html.make_env(paths.templates)
         env.globals["pdf"] = pdf
         env.filters["glossed"] = render_html.glossary_linker(content.glossary)
         count = render_html.render_pages(env, writer, page_models, content.site, progress)
+        spool = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.spool-", dir=paths.out.parent))
+        files = Downloads(report, writer, spool)
         job = workers.Job(
             report,
             str(paths.templates.resolve()),
@@ -553,11 +598,14 @@ def build(
             pdf,
             str(cache_dir(paths).resolve() / "pdf"),
             inputs,
+            files.rows,
+            files.names,
+            files.la_of,
         )
         pdfs = rendered = 0
         compare = []
         with tqdm(
-            total=len(workers.tasks(report, pdf)),
+            total=len(workers.tasks(report, pdf, list(files.rows))),
             desc="Schools and LAs",
             unit="part",
             disable=not progress,
@@ -566,6 +614,8 @@ def build(
                 for path, data, what in out.files:
                     writer.write(path, data, what)
                 compare += out.compare
+                for table in out.tables:
+                    files.add(*table)
                 count += out.pages
                 pdfs += out.pdfs
                 rendered += out.rendered
@@ -581,8 +631,7 @@ def build(
         if xml:
             writer.write("sitemap.xml", xml, "sitemap")
         writer.write("robots.txt", robots, "robots.txt")
-        for path, parts in download_files(report):
-            writer.write_parts(path, parts, "downloads")
+        files.finish()
         archive_editions(editions, writer)
         writer.write("edition.json", json.dumps({"year": year}) + "\n", "edition")
         finish_search_index(search, dataset.warnings)
@@ -598,6 +647,9 @@ def build(
             search.wait()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        if spool is not None:
+            shutil.rmtree(spool, ignore_errors=True)
     return BuildResult(
         pages=count,
         pdfs=pdfs,

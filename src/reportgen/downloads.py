@@ -8,8 +8,9 @@ never 0.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
+import numpy as np
 import pandas as pd
 
 from .formatting import status_label
@@ -111,6 +112,47 @@ def standard_table(
 
 
 CHUNK = 100_000  # rows formatted at a time: a national table is written in parts
+HEADER = ",".join(MEASURE_FIELDS) + "\n"
+
+
+def rows_by_la(obs: pd.DataFrame, la_of: dict[str, str]) -> dict[str, np.ndarray]:
+    """Positions in ``obs`` of each LA's figures (its own and its schools'), by
+    LA code; England's under "". Each LA's downloads are made from its rows
+    alone, in a worker, and the whole site's are joined from them."""
+    area = obs["area"].astype("category")
+    per_area = pd.Index([la_of.get(a, a) for a in area.cat.categories], dtype=object)
+    codes, las = pd.factorize(per_area)
+    row = codes[area.cat.codes.to_numpy()]
+    row[(obs["area_type"] == "england").to_numpy()] = -1
+    order = np.argsort(row, kind="stable")
+    found, starts = np.unique(row[order], return_index=True)
+    parts = np.split(order, starts[1:])
+    return {("" if c < 0 else las[c]): part for c, part in zip(found, parts, strict=True)}
+
+
+def measure_text(table: pd.DataFrame) -> tuple[str, str]:
+    """A measure table as the body of the CSV (no header) and of the JSON array
+    (no brackets): the parts that LA and whole-site files are joined from."""
+    if table.empty:
+        return "", ""
+    csv = "".join(csv_parts(table))
+    json_body = "".join(json_parts(table))
+    return csv[len(HEADER) :], json_body[1:-2]
+
+
+def joined(csv_or_json: str, bodies: Iterable[str]) -> Iterator[str]:
+    """A whole download from bodies made by ``measure_text``, in order."""
+    if csv_or_json == "csv":
+        yield HEADER
+        yield from bodies
+        return
+    yield "["
+    first = True
+    for body in bodies:
+        if body:
+            yield body if first else "," + body
+            first = False
+    yield "]\n"
 
 
 def csv_parts(table: pd.DataFrame) -> Iterator[str]:

@@ -1,7 +1,8 @@
 """Stage 6 fanned out: school and LA pages, cards and packs rendered in workers.
 
 The unit of work is a ``Task``: a run of up to ``CHUNK`` schools of one LA
-(their pages and report cards), or an LA's own page and pack. Chunks, not
+(their pages and report cards), an LA's own page and pack, or an LA's figures
+as download text (the whole site's downloads are joined from these). Chunks, not
 whole LAs, so that an LA publishing only its own schools still uses every
 worker; the pack lays out its LA's cards again, in its own task, beside the
 chunks. Each task returns its files for the parent to write. The parent
@@ -31,7 +32,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import pages, render_html
+import numpy as np
+
+from . import downloads, pages, render_html
 from .errors import InputError
 
 
@@ -45,6 +48,9 @@ class Job:
     pdf: bool
     pdf_cache: str | None
     token: str  # names this build's set-up, so a worker sets up once per build
+    download_rows: dict[str, np.ndarray] = field(default_factory=dict)  # by LA code
+    names: dict[str, str] = field(default_factory=dict)  # area code -> name
+    la_of: dict[str, str] = field(default_factory=dict)  # URN -> LA code
 
 
 @dataclass
@@ -53,6 +59,7 @@ class Output:
 
     files: list[tuple[str, str | bytes, str]] = field(default_factory=list)
     compare: list[dict] = field(default_factory=list)
+    tables: list[tuple[str, str, str]] = field(default_factory=list)  # (LA, CSV, JSON body)
     pages: int = 0
     pdfs: int = 0
     rendered: int = 0  # PDFs rendered, not taken from the cache
@@ -106,19 +113,21 @@ CHUNK = 40  # schools a task: small enough to spread one LA over many workers
 
 @dataclass(frozen=True)
 class Task:
-    """Schools ``start:stop`` of an LA (in name order), or with ``la_page`` the
-    LA's page and, with PDFs, its pack."""
+    """Schools ``start:stop`` of an LA (in name order); with ``la_page`` the
+    LA's page and, with PDFs, its pack; with ``data`` its download rows."""
 
     la: str
     start: int = 0
     stop: int = 0
     la_page: bool = False
+    data: bool = False
 
 
-def tasks(report: pages.Report, pdf: bool) -> list[Task]:
+def tasks(report: pages.Report, pdf: bool, data: list[str] = ()) -> list[Task]:
     """Every task of a build, the biggest first so that the workers finish together
-    (a pack lays out all its LA's cards)."""
-    out = []
+    (a pack lays out all its LA's cards). ``data``: the LAs whose download rows
+    are to be made."""
+    out = [Task(code, data=True) for code in data if code]
     for code, schools in report.schools_by_la.items():
         for start in range(0, len(schools), CHUNK):
             out.append(Task(code, start, min(len(schools), start + CHUNK)))
@@ -126,6 +135,8 @@ def tasks(report: pages.Report, pdf: bool) -> list[Task]:
             out.append(Task(code, la_page=True))
 
     def size(task: Task) -> int:
+        if task.data:  # about as long as a chunk's pages
+            return CHUNK
         if task.la_page:
             return len(report.schools_by_la[task.la]) if pdf else 1
         return task.stop - task.start
@@ -143,6 +154,8 @@ def render(job: Job | None, task: Task) -> Output:
     if job is None:
         raise RuntimeError("no build job in this worker")
     tools = _tools(job)
+    if task.data:
+        return _data_output(job, task.la)
     misses = tools.cache.misses if tools.cache else 0
     schools = _schools_of(job.report, task.la)
     if task.la_page:
@@ -224,6 +237,14 @@ def _la_output(job: Job, tools, code: str, schools: list) -> Output:
     return out
 
 
+def _data_output(job: Job, code: str) -> Output:
+    """An LA's figures as download text."""
+    report = job.report
+    rows = report.obs.iloc[job.download_rows[code]]
+    table = downloads.measure_table(rows, report.registry, job.names, job.la_of)
+    return Output(tables=[(code, *downloads.measure_text(table))])
+
+
 def compare_row(page: dict, path: str) -> dict:
     """What the compare page's script shows of a school: its headline figures."""
     return {
@@ -249,7 +270,7 @@ def compare_row(page: dict, path: str) -> dict:
 
 def run(job: Job, jobs: int = 1, executor: str | None = None) -> Iterator[Output]:
     """Every task's output, as the tasks finish."""
-    todo = tasks(job.report, job.pdf)
+    todo = tasks(job.report, job.pdf, sorted(job.download_rows))
     global _JOB
     # The computed report is millions of objects that live until the end: kept
     # out of the garbage collector's sweeps, which otherwise walk them all again
