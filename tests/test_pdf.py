@@ -136,7 +136,7 @@ def test_la_pack_contents_give_the_page_each_card_is_on(sample_site):
     entries = re.findall(r"^\s*\d+\. (.+?) {2,}(\d+)$", contents, flags=re.M)
     assert len(entries) == 51, entries[:3]  # the summary and 50 schools
     total = int(info(pack)["Pages"])
-    for name, page in entries[:: 7] + entries[-1:]:
+    for name, page in entries[::7] + entries[-1:]:
         text = run("pdftotext", "-f", page, "-l", page, str(pack), "-")
         assert name.removesuffix(" summary") in text, (name, page)
         assert f"Page {page}" in text and int(page) <= total
