@@ -80,3 +80,21 @@ def test_search_finds_a_school_and_the_result_opens_it(sample_site, query, expec
         page.wait_for_load_state()
         assert expected in page.inner_text("h1")
         assert link is not None
+
+
+def test_search_for_a_school_finds_its_page_not_those_that_list_it(sample_site):
+    # Other schools' pages name it among similar schools; those lists are not indexed.
+    with serve(sample_site) as base, browser() as b:
+        page = b.new_page()
+        page.goto(base + "search/index.html")
+        page.fill(".pagefind-ui__search-input", "Beacon Hill Primary School")
+        page.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+        page.wait_for_timeout(500)  # the UI fills in results as their fragments load
+        hrefs = page.eval_on_selector_all(
+            ".pagefind-ui__result-link", "ls => ls.map(l => l.getAttribute('href'))"
+        )
+        school_pages = {h for h in hrefs if "/schools/" in h}
+        assert len(school_pages) == 1, hrefs
+        page.click(".pagefind-ui__result-link[href*='/schools/']")
+        page.wait_for_load_state()
+        assert page.inner_text("h1") == "Beacon Hill Primary School"

@@ -63,8 +63,9 @@ def test_every_problem_is_reported_with_file_row_and_column(tmp_path, registry):
         "100001,2011,ks2_l4_em,80\n"  # row 3: misspelt measure
         "100001,20x1,ks2_l4_en,80\n"  # row 4: bad year
         "100002,2011,ks2_l4_ma,eighty\n"  # row 5: bad value
-        "999999,2011,ks2_l4_ma,70\n",
-    )  # row 6: unknown school
+        "999999,2011,ks2_l4_ma,70\n"  # row 6: unknown school
+        "100020,2011,ks2_l4_ma,70\n",  # row 7: a URN mistyped (digits swapped)
+    )
     write(tmp_path, "more.csv", "urn,year,measure,group,value\n100001,2011,ks2_l4_en,boy,70\n")
     with pytest.raises(InputErrors) as info:
         load(tmp_path, registry)
@@ -81,7 +82,11 @@ def test_every_problem_is_reported_with_file_row_and_column(tmp_path, registry):
         in text
     )
     assert "results.csv, row 5, column value: expected a number or a DfE code" in text
-    assert "results.csv:6: unknown school URN '999999'" in text
+    assert "results.csv:6: unknown school URN '999999' (no row in a schools file)\n" in text + "\n"
+    assert (
+        "results.csv:7: unknown school URN '100020' (no row in a schools file); "
+        "did you mean 100002?" in text
+    )
     assert "more.csv, row 2, column group: unknown pupil group 'boy' (did you mean 'boys'?)" in text
 
 

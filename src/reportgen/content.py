@@ -11,7 +11,7 @@ import yaml
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .errors import InputError, suggest
+from .errors import InputError, suggest, suggest_code
 from .registry import read_yaml
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.S)
@@ -258,7 +258,7 @@ def check_links(content: Content, schools: set[str], las: set[str]) -> list[str]
     for study in content.case_studies:
         for urn in study.schools:
             if urn not in schools:
-                hint = suggest(urn, list(schools))
+                hint = suggest_code(urn, schools)
                 problems.append(
                     f"{study.path}, front matter 'schools': no school with URN {urn} in the data"
                     + (f" (did you mean {hint}?)" if hint else "")

@@ -72,13 +72,29 @@ def read_table(path: Path, fold_extra: bool = False) -> pd.DataFrame:
     return frame
 
 
+def per_distinct(column: pd.Series, work) -> pd.Series | tuple[pd.Series, ...]:
+    """``work`` (a function of a Series) done once per distinct value of ``column``
+    and spread back to every row. A national file has millions of cells and few
+    distinct values in each column, and string work is what costs."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    done = work(pd.Series(uniques, dtype=column.dtype))
+    parts = done if isinstance(done, tuple) else (done,)
+    spread = tuple(
+        pd.Series(part.to_numpy()[codes], index=column.index, dtype=part.dtype) for part in parts
+    )
+    return spread if isinstance(done, tuple) else spread[0]
+
+
 def parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Vectorised cell parsing: (value, status, bad) for a column of strings.
 
     Numbers may carry "%", thousands commas and spaces; codes keep their
     status (SUPP, NA, c, x, ...). ``bad`` marks cells that are neither.
     """
-    raw = raw.fillna("").astype(str)
+    return per_distinct(raw.fillna("").astype(str), _parse_figures)
+
+
+def _parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     # Most cells are plain numbers or empty: only the others go through the
     # slower string handling (national files hold millions of cells).
     number = pd.to_numeric(raw, errors="coerce")

@@ -33,6 +33,22 @@ def suggest(name: str, choices: set[str] | list[str]) -> str | None:
     return min(found, key=lambda c: (_edits(name, c), found.index(c))) if found else None
 
 
+def suggest_code(code: str, known: set[str]) -> str | None:
+    """The known code one keystroke from ``code`` (a digit changed, lost, added or
+    two swapped), if any: a national list has 20,000 URNs, too many to rank."""
+    digits = "0123456789"
+    near = set()
+    for i in range(len(code) + 1):
+        near.update(code[:i] + d + code[i:] for d in digits)
+        if i < len(code):
+            near.add(code[:i] + code[i + 1 :])
+            near.update(code[:i] + d + code[i + 1 :] for d in digits)
+        if i < len(code) - 1:
+            near.add(code[:i] + code[i + 1] + code[i] + code[i + 2 :])
+    found = sorted((near - {code}) & known)
+    return found[0] if found else None
+
+
 def _edits(a: str, b: str) -> int:
     """Levenshtein distance (small strings only)."""
     row = list(range(len(b) + 1))

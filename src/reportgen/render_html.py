@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -34,7 +35,13 @@ def glossary_linker(glossary: dict[str, dict]):
     )
     lookup = {n.lower(): gid for n, gid in names}
 
+    # The same texts (measure names, category intros) come back on every
+    # school's page: each is linked once per build and worker.
     def link(text: object, root: str = "") -> Markup:
+        return linked(str(text), root)
+
+    @functools.lru_cache(maxsize=4096)
+    def linked(text: str, root: str) -> Markup:
         seen: set[str] = set()
 
         def swap(match: re.Match) -> str:
@@ -52,7 +59,6 @@ def glossary_linker(glossary: dict[str, dict]):
             seen.add(gid)
             return f'<a class="gloss" href="{root}glossary/index.html#{gid}">{escape(found)}</a>'
 
-        text = str(text)
         out, last = [], 0
         for m in pattern.finditer(text):
             out.append(str(escape(text[last : m.start()])))
