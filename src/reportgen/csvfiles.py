@@ -34,11 +34,13 @@ def _decode(data: bytes, path: Path) -> str:
             raise InputError(f"{path}: cannot read the text (not UTF-8 or Windows-1252)") from exc
 
 
-def read_table(path: Path, fold_extra: bool = False) -> pd.DataFrame:
+def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -> pd.DataFrame:
     """A CSV as strings, exactly as written (no NA guessing: 'NA' is a DfE code).
 
     ``fold_extra`` joins cells beyond the header's last column into it: GIAS
     writes several linked establishments as unquoted, comma-separated cells.
+    ``categories`` reads each column as categories: a long file of figures
+    repeats few values, and a text object a cell would take gigabytes.
     """
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024**3} GB")
@@ -55,7 +57,10 @@ def read_table(path: Path, fold_extra: bool = False) -> pd.DataFrame:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
             frame = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, index_col=False
+                io.StringIO(text),
+                dtype="category" if categories else str,
+                keep_default_na=False,
+                index_col=False,
             )
         except pd.errors.ParserError as exc:
             raise InputError(f"{path}: not a readable CSV file ({exc})") from None
@@ -91,7 +96,7 @@ def parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     Numbers may carry "%", thousands commas and spaces; codes keep their
     status (SUPP, NA, c, x, ...). ``bad`` marks cells that are neither.
     """
-    return per_distinct(raw.fillna("").astype(str), _parse_figures)
+    return per_distinct(raw, lambda cells: _parse_figures(cells.astype(str).fillna("")))
 
 
 def _parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:

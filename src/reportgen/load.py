@@ -68,7 +68,7 @@ def classify(path: Path, registry: Registry) -> str | None:
 
 
 def _stripped(column: pd.Series) -> pd.Series:
-    return per_distinct(column.astype(str), lambda v: v.str.strip())
+    return per_distinct(column, lambda cells: cells.astype(str).str.strip())
 
 
 def _required_text(frame: pd.DataFrame, column: str, path: Path, problems: list[str]) -> pd.Series:
@@ -150,7 +150,7 @@ def _figures_columns(
 
 
 def read_results(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
-    frame = read_table(path)
+    frame = read_table(path, categories=True)
     out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
     out["area"] = _required_text(frame, "urn", path, problems)
     out["area_type"] = "school"
@@ -161,7 +161,7 @@ def read_results(path: Path, registry: Registry, problems: list[str]) -> pd.Data
 
 
 def read_benchmarks(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
-    frame = read_table(path)
+    frame = read_table(path, categories=True)
     out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
     area = _required_text(frame, "area", path, problems)
     is_england = area.str.lower().isin(["england", "e", ENGLAND.lower()])

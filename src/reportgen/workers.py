@@ -28,7 +28,7 @@ import multiprocessing
 import tempfile
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -312,5 +312,11 @@ def _on_dask(job: Job, todo: list[Task], address: str) -> Iterator[Output]:
 
 
 def _results(pool: Executor, futures: list) -> Iterator[Output]:
-    for future in as_completed(futures):
-        yield future.result()
+    """Outputs as they finish, each let go once handed on: a national build's
+    pages and downloads, held to the end, would be gigabytes."""
+    pending = set(futures)
+    futures.clear()
+    while pending:
+        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        while done:
+            yield done.pop().result()
