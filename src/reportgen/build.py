@@ -95,7 +95,7 @@ def drop_duplicates(obs: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
     dup = obs.duplicated(KEY, keep=False)
     if dup.any():
         both = obs[dup]
-        values = both["value"].round(6).astype(str) + "|" + both["status"]
+        values = both["value"].round(6).astype(str) + "|" + both["status"].astype(str)
         differ = values.groupby([both[k] for k in KEY]).transform("nunique") > 1
         clashes = both[differ].groupby(KEY, sort=True)
         for n, (_, rows) in enumerate(clashes):

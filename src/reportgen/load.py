@@ -26,6 +26,7 @@ from .model import (
     LocalAuthority,
     School,
     SurveyAnswer,
+    compact,
     empty_observations,
     observations,
 )
@@ -390,7 +391,7 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
     _merge_schools(ds)
     frames = [f for f in frames if not f.empty]
     if frames:
-        ds.observations = observations(pd.concat(frames, ignore_index=True))
+        ds.observations = compact(observations(pd.concat(frames, ignore_index=True)))
     _check_references(ds, problems)
     if problems:
         raise InputErrors(problems)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .model import ENGLAND, OBSERVATION_COLUMNS
+from .model import ENGLAND, OBSERVATION_COLUMNS, concat
 from .registry import Registry
 
 KEY = ["area_type", "area", "year", "measure", "statistic"]
@@ -126,7 +126,7 @@ def with_benchmarks(
     """The observations plus computed LA and England figures where none are given."""
     la = weighted_benchmarks(obs, schools_la, registry, "la", min_schools_for_la)
     england = weighted_benchmarks(obs, schools_la, registry, "england", min_las_for_england)
-    return pd.concat([obs, la, england], ignore_index=True)
+    return concat([obs, la, england])
 
 
 def with_predecessors(obs: pd.DataFrame, predecessor_of: dict[str, str]) -> pd.DataFrame:
@@ -147,7 +147,7 @@ def with_predecessors(obs: pd.DataFrame, predecessor_of: dict[str, str]) -> pd.D
             area=successor, source=f"predecessor school {predecessor}: " + rows["source"]
         )
         copies.append(rows)
-    return pd.concat([obs, *copies], ignore_index=True) if copies else obs
+    return concat([obs, *copies]) if copies else obs
 
 
 def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
@@ -187,7 +187,7 @@ def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
         ]
     )
     return (
-        pd.concat([out, pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)], ignore_index=True)
+        concat([out, pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)])
         if rows
         else out
     )

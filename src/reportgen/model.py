@@ -188,8 +188,32 @@ CATEGORICAL = ("area_type", "area", "measure", "group", "statistic", "status", "
 
 
 def compact(frame: pd.DataFrame) -> pd.DataFrame:
-    """The same figures in less memory (for the finished table, not for editing)."""
-    return frame.astype({c: "category" for c in CATEGORICAL if c in frame})
+    """The same figures in less memory: a category code takes 1 or 2 bytes a row.
+    Every status is a category from the start, so that one can be set to any."""
+    kinds = {c: "category" for c in CATEGORICAL if c in frame}
+    if "status" in frame:
+        kinds["status"] = pd.CategoricalDtype(sorted(_held(frame["status"]) | set(STATUSES)))
+    return frame.astype(kinds)
+
+
+def _held(column: pd.Series) -> set:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return set(column.cat.categories)
+    return set(column.dropna().unique())
+
+
+def concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of figures one after another, category columns kept as categories
+    (``pd.concat`` turns them back into text when their categories differ)."""
+    kinds = {}
+    for column in CATEGORICAL:
+        held = [f[column] for f in frames if column in f]
+        if any(isinstance(c.dtype, pd.CategoricalDtype) for c in held):
+            values = set().union(*(_held(c) for c in held))
+            kinds[column] = pd.CategoricalDtype(sorted(values))
+    return pd.concat(
+        [f.astype({c: k for c, k in kinds.items() if c in f}) for f in frames], ignore_index=True
+    )
 
 
 def _default(column: str) -> object:
