@@ -186,11 +186,7 @@ def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
             & (obs["status"] != "ok")
         ]
     )
-    return (
-        concat([out, pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)])
-        if rows
-        else out
-    )
+    return concat([out, pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)]) if rows else out
 
 
 def gaps(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
