@@ -8,6 +8,7 @@ never 0.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -135,9 +136,31 @@ def measure_text(table: pd.DataFrame) -> tuple[str, str]:
     (no brackets): the parts that LA and whole-site files are joined from."""
     if table.empty:
         return "", ""
-    csv = "".join(csv_parts(table))
     json_body = "".join(json_parts(table))
-    return csv[len(HEADER) :], json_body[1:-2]
+    return csv_body(table), json_body[1:-2]
+
+
+# As the csv module quotes with "\n" ending lines (a lone "\r" is not quoted).
+_NEEDS_QUOTES = re.compile(r'[",\n]')
+
+
+def _cell(value: object) -> str:
+    text = str(value)
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+
+
+def csv_body(table: pd.DataFrame) -> str:
+    """The rows of ``table`` as CSV, the same text as ``to_csv`` (minimal quoting,
+    empty cells for missing values), made column by column: each distinct cell
+    is written once, which is several times faster for a table of figures."""
+    if table.empty:
+        return ""
+    columns = []
+    for _, column in with_numbers_as_text(table).items():
+        codes, uniques = pd.factorize(column)  # a missing value is -1: the last cell
+        cells = np.array([*(_cell(v) for v in uniques), ""], dtype=object)
+        columns.append(cells[codes])
+    return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
 
 
 def joined(csv_or_json: str, bodies: Iterable[str]) -> Iterator[str]:
