@@ -293,10 +293,7 @@ class Downloads:
         for code in sorted(self.published - self.added):  # an LA without figures of its own
             self.add(code, "", "")
         for kind, first in (("csv", self.england[0]), ("json", self.england[1])):
-            bodies = (
-                (self.spool / f"{code}.{kind}").read_text(encoding="utf-8")
-                for code in sorted(self.rows)
-            )
+            bodies = ((self.spool / f"{code}.{kind}").read_bytes() for code in sorted(self.rows))
             self.writer.write_parts(
                 f"downloads/measures.{kind}",
                 downloads.joined(kind, itertools.chain([first], bodies)),

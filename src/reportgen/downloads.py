@@ -163,8 +163,9 @@ def csv_body(table: pd.DataFrame) -> str:
     return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
 
 
-def joined(csv_or_json: str, bodies: Iterable[str]) -> Iterator[str]:
-    """A whole download from bodies made by ``measure_text``, in order."""
+def joined(csv_or_json: str, bodies: Iterable[str | bytes]) -> Iterator[str | bytes]:
+    """A whole download from bodies made by ``measure_text`` (as text, or as
+    UTF-8 read back from a spool file), in order."""
     if csv_or_json == "csv":
         yield HEADER
         yield from bodies
@@ -173,7 +174,9 @@ def joined(csv_or_json: str, bodies: Iterable[str]) -> Iterator[str]:
     first = True
     for body in bodies:
         if body:
-            yield body if first else "," + body
+            if not first:
+                yield ","
+            yield body
             first = False
     yield "]\n"
 

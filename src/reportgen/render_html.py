@@ -129,7 +129,7 @@ class Writer:
         target.write_bytes(data)
         self.changed.append(path)
 
-    def write_parts(self, path: str, parts: Iterable[str], what: str) -> None:
+    def write_parts(self, path: str, parts: Iterable[str | bytes], what: str) -> None:
         """A large file written as it is made, part by part (a national download):
         never whole in memory. Kept from the last build when it is the same."""
         self._claim(path, what)
@@ -138,7 +138,7 @@ class Writer:
         digest = hashlib.sha256()
         with target.open("wb") as fh:
             for part in parts:
-                data = part.encode("utf-8")
+                data = part if isinstance(part, bytes) else part.encode("utf-8")
                 digest.update(data)
                 fh.write(data)
         self.hashes[path] = digest.hexdigest()
