@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import warnings
@@ -34,6 +35,21 @@ def _decode(data: bytes, path: Path) -> str:
             raise InputError(f"{path}: cannot read the text (not UTF-8 or Windows-1252)") from exc
 
 
+def _encoding(data: bytes, path: Path) -> str:
+    """The encoding ``_decode`` would use, found without holding the whole text
+    (a national file decoded at once would take several times its size)."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for start in range(0, len(data), 1 << 24):
+                decoder.decode(data[start : start + (1 << 24)])
+            decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: cannot read the text (not UTF-8 or Windows-1252)")
+
+
 def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -> pd.DataFrame:
     """A CSV as strings, exactly as written (no NA guessing: 'NA' is a DfE code).
 
@@ -44,9 +60,9 @@ def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -
     """
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024**3} GB")
-    text = _decode(path.read_bytes(), path)
+    data = path.read_bytes()
     if fold_extra:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(_decode(data, path))))
         width = len(rows[0]) if rows else 0
         body = [
             r[: width - 1] + [", ".join(r[width - 1 :])] if len(r) > width else r for r in rows[1:]
@@ -57,7 +73,8 @@ def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -
         warnings.simplefilter("always", pd.errors.ParserWarning)
         try:
             frame = pd.read_csv(
-                io.StringIO(text),
+                io.BytesIO(data),
+                encoding=_encoding(data, path),
                 dtype="category" if categories else str,
                 keep_default_na=False,
                 index_col=False,
@@ -65,7 +82,7 @@ def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -
         except pd.errors.ParserError as exc:
             raise InputError(f"{path}: not a readable CSV file ({exc})") from None
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-        rows = csv.reader(io.StringIO(text))
+        rows = csv.reader(io.StringIO(_decode(data, path)))
         width = len(next(rows, []))
         for number, row in enumerate(rows, start=2):
             if len(row) > width:
