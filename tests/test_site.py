@@ -236,3 +236,21 @@ def test_command_line_check_and_build(project):
     (project / "content" / "case-studies" / "bad.md").unlink()
     again = subprocess.run([*run, "check"], cwd=project, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr  # the new case study validates as written
+
+
+def test_search_index_from_the_slim_copies_is_the_index_of_the_pages(sample_site, tmp_path):
+    # The build indexes copies of the pages without the parts search skips;
+    # Pagefind run on the finished pages themselves must give the same index.
+    subprocess.run(
+        [sys.executable, "-m", "pagefind", "--site", str(sample_site), "--quiet"]
+        + ["--output-path", str(tmp_path / "pagefind")],
+        check=True,
+    )
+
+    def files(folder: Path) -> dict[str, bytes]:
+        found = (p for p in folder.rglob("*") if p.is_file())
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in found}
+
+    built = files(sample_site / "pagefind")
+    assert len(built) > 20
+    assert files(tmp_path / "pagefind") == built

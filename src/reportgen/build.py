@@ -311,12 +311,22 @@ class Downloads:
             )
 
 
-def start_search_index(site_dir: Path) -> subprocess.Popen:
-    """Pagefind's static search index (site/pagefind/), built from the finished
-    pages. Started as soon as every page is written: it runs beside the rest of
-    the build (downloads, editions), which writes no page."""
+def start_search_index(copies: Path, site_dir: Path) -> subprocess.Popen:
+    """Pagefind's static search index (site/pagefind/), built from copies of the
+    finished pages (``render_html.search_copy``), at the same paths. Started as
+    soon as every page is written: it runs beside the rest of the build
+    (downloads, editions), which writes no page."""
     return subprocess.Popen(
-        [sys.executable, "-m", "pagefind", "--site", str(site_dir), "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "pagefind",
+            "--site",
+            str(copies),
+            "--output-path",
+            str(site_dir / "pagefind"),
+            "--quiet",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -584,8 +594,11 @@ def build(
         env = render_html.make_env(paths.templates)
         env.globals["pdf"] = pdf
         env.filters["glossed"] = render_html.glossary_linker(content.glossary)
-        count = render_html.render_pages(env, writer, page_models, content.site, progress)
         spool = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.spool-", dir=paths.out.parent))
+        copies = spool / "search"
+        count = render_html.render_pages(
+            env, writer, page_models, content.site, progress, search=copies
+        )
         files = Downloads(report, writer, spool)
         job = workers.Job(
             report,
@@ -612,11 +625,13 @@ def build(
                 compare += out.compare
                 for table in out.tables:
                     files.add(*table)
+                for path, html in out.search:
+                    render_html.write_search_copy(copies, path, html)
                 count += out.pages
                 pdfs += out.pdfs
                 rendered += out.rendered
                 bar.update()
-        search = start_search_index(tmp)
+        search = start_search_index(copies, tmp)
         render_html.copy_assets(paths.templates, writer)
         writer.write("assets/brand.css", brand_css, "branding")
         if logo:

@@ -161,14 +161,34 @@ class Writer:
         self.written[path] = what
 
 
+# A part of a page the search index skips (figures, lists of other schools).
+# Such sections are never nested in another section.
+_IGNORED = re.compile(r"<section[^>]*\bdata-pagefind-ignore\b[^>]*>.*?</section>", re.DOTALL)
+
+
+def write_search_copy(folder: Path, path: str, html: str) -> None:
+    target = folder / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html, encoding="utf-8")
+
+
+def search_copy(html: str) -> str:
+    """The page as the search index reads it: without the parts it skips, which
+    are most of a school page's bytes (tables and charts), so that indexing a
+    national site parses a fraction of it."""
+    return _IGNORED.sub("", html)
+
+
 def render_pages(
     env: Environment,
     writer: Writer,
     pages: Iterable[tuple[str, str, dict]],
     site: dict,
     progress: bool = False,
+    search: Path | None = None,
 ) -> int:
-    """Render (template, path, context) triples. Returns the number of pages."""
+    """Render (template, path, context) triples. Returns the number of pages.
+    With ``search``, a copy of each page goes there too, for the search index."""
     from tqdm import tqdm
 
     count = 0
@@ -180,6 +200,8 @@ def render_pages(
         cache[template_name] = template
         html = template.render(page=context, site=site, root=relative_root(path), path=path)
         writer.write(path, html, context.get("what", path))
+        if search is not None:
+            write_search_copy(search, path, html)
         count += 1
     return count
 

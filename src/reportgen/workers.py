@@ -60,6 +60,7 @@ class Output:
     files: list[tuple[str, str | bytes, str]] = field(default_factory=list)
     compare: list[dict] = field(default_factory=list)
     tables: list[tuple[str, str, str]] = field(default_factory=list)  # (LA, CSV, JSON body)
+    search: list[tuple[str, str]] = field(default_factory=list)  # (path, page to index)
     pages: int = 0
     pdfs: int = 0
     rendered: int = 0  # PDFs rendered, not taken from the cache
@@ -179,6 +180,7 @@ def _schools_output(job: Job, tools, schools: list) -> Output:
             page=page, site=site, root=render_html.relative_root(path), path=path
         )
         out.files.append((path, html, f"school {school.urn} ({school.source})"))
+        out.search.append((path, render_html.search_copy(html)))
         out.pages += 1
         if page["year"]:
             out.compare.append(compare_row(page, path))
@@ -208,6 +210,7 @@ def _la_output(job: Job, tools, code: str, schools: list) -> Output:
         page=page, site=site, root=render_html.relative_root(path), path=path
     )
     out.files.append((path, html, f"LA {code}"))
+    out.search.append((path, html))
     out.pages += 1
     if job.pdf:
         cards = []
