@@ -10,7 +10,6 @@ good site untouched.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import os
 import re
@@ -23,7 +22,6 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -247,68 +245,6 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
     out.append(("glossary.html", "glossary/index.html", {"terms": list(content.glossary.values())}))
     out.append(("404.html", "404.html", {}))
     return out
-
-
-class Downloads:
-    """The CSV and JSON downloads, whole site and per LA. Each LA's figures come
-    back from a worker as text (``workers.Task.data``): the LA's files are
-    written from it at once, and it is kept in a spool folder until every LA is
-    in, to be joined into the whole site's files. At national scale no table
-    of them is ever whole in memory."""
-
-    def __init__(self, report: pages.Report, writer: render_html.Writer, spool: Path):
-        ds = report.dataset
-        self.report, self.writer, self.spool = report, writer, spool
-        self.names = {urn: s.name for urn, s in ds.schools.items()} | {
-            c: la.name for c, la in ds.las.items()
-        }
-        self.la_of = {urn: s.la_code for urn, s in ds.schools.items()}
-        self.rows = downloads.rows_by_la(report.obs, self.la_of)
-        england = report.obs.iloc[self.rows.pop("", np.array([], dtype=np.int64))]
-        self.england = downloads.measure_text(
-            downloads.measure_table(england, report.registry, self.names, self.la_of)
-        )
-        self.published = {s.la_code for s in ds.schools.values() if s.la_code in ds.las}
-        self.std = downloads.standard_table(report.placements, self.names, self.la_of)
-        self.added: set[str] = set()
-
-    def add(self, code: str, csv: str, json_body: str) -> None:
-        """One LA's figures, from its worker."""
-        self.added.add(code)
-        (self.spool / f"{code}.csv").write_text(csv, encoding="utf-8")
-        (self.spool / f"{code}.json").write_text(json_body, encoding="utf-8")
-        if code in self.published:
-            eng_csv, eng_json = self.england
-            self.writer.write_parts(
-                f"la/{code}/measures.csv", downloads.joined("csv", [eng_csv, csv]), "downloads"
-            )
-            self.writer.write_parts(
-                f"la/{code}/measures.json",
-                downloads.joined("json", [eng_json, json_body]),
-                "downloads",
-            )
-
-    def finish(self) -> None:
-        """The whole site's files (England first, then LA by LA), and the standards."""
-        for code in sorted(self.published - self.added):  # an LA without figures of its own
-            self.add(code, "", "")
-        for kind, first in (("csv", self.england[0]), ("json", self.england[1])):
-            bodies = ((self.spool / f"{code}.{kind}").read_bytes() for code in sorted(self.rows))
-            self.writer.write_parts(
-                f"downloads/measures.{kind}",
-                downloads.joined(kind, itertools.chain([first], bodies)),
-                "downloads",
-            )
-        std = self.std
-        self.writer.write_parts("downloads/standards.csv", downloads.csv_parts(std), "downloads")
-        self.writer.write_parts("downloads/standards.json", downloads.json_parts(std), "downloads")
-        by_la = dict(tuple(std.groupby("la_code", sort=True)))
-        for code in sorted(self.published):
-            self.writer.write_parts(
-                f"la/{code}/standards.csv",
-                downloads.csv_parts(by_la.get(code, std.iloc[0:0])),
-                "downloads",
-            )
 
 
 def start_search_index(copies: Path, site_dir: Path) -> subprocess.Popen:
@@ -599,7 +535,7 @@ def build(
         count = render_html.render_pages(
             env, writer, page_models, content.site, progress, search=copies
         )
-        files = Downloads(report, writer, spool)
+        files = downloads.Downloads(report, writer, spool)
         job = workers.Job(
             report,
             str(paths.templates.resolve()),

@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -18,6 +21,10 @@ from .formatting import status_label
 from .model import academic_year
 from .registry import Registry
 from .standards import Placement
+
+if TYPE_CHECKING:  # only named in annotations: pages and render_html import much
+    from .pages import Report
+    from .render_html import Writer
 
 MEASURE_FIELDS = [
     "area_type",
@@ -217,3 +224,63 @@ def to_json(table: pd.DataFrame | list) -> str:
     if isinstance(table, list):
         return json.dumps(table, ensure_ascii=False, separators=(",", ":")) + "\n"
     return table.to_json(orient="records", force_ascii=False, double_precision=10) + "\n"
+
+
+class Downloads:
+    """The CSV and JSON downloads, whole site and per LA. Each LA's figures come
+    back from a worker as text (``workers.Task.data``): the LA's files are
+    written from it at once, and it is kept in a spool folder until every LA is
+    in, to be joined into the whole site's files. At national scale no table
+    of them is ever whole in memory."""
+
+    def __init__(self, report: Report, writer: Writer, spool: Path):
+        ds = report.dataset
+        self.report, self.writer, self.spool = report, writer, spool
+        self.names = {urn: s.name for urn, s in ds.schools.items()} | {
+            c: la.name for c, la in ds.las.items()
+        }
+        self.la_of = {urn: s.la_code for urn, s in ds.schools.items()}
+        self.rows = rows_by_la(report.obs, self.la_of)
+        england = report.obs.iloc[self.rows.pop("", np.array([], dtype=np.int64))]
+        self.england = measure_text(measure_table(england, report.registry, self.names, self.la_of))
+        self.published = {s.la_code for s in ds.schools.values() if s.la_code in ds.las}
+        self.std = standard_table(report.placements, self.names, self.la_of)
+        self.added: set[str] = set()
+
+    def add(self, code: str, csv: str, json_body: str) -> None:
+        """One LA's figures, from its worker."""
+        self.added.add(code)
+        (self.spool / f"{code}.csv").write_text(csv, encoding="utf-8")
+        (self.spool / f"{code}.json").write_text(json_body, encoding="utf-8")
+        if code in self.published:
+            eng_csv, eng_json = self.england
+            self.writer.write_parts(
+                f"la/{code}/measures.csv", joined("csv", [eng_csv, csv]), "downloads"
+            )
+            self.writer.write_parts(
+                f"la/{code}/measures.json",
+                joined("json", [eng_json, json_body]),
+                "downloads",
+            )
+
+    def finish(self) -> None:
+        """The whole site's files (England first, then LA by LA), and the standards."""
+        for code in sorted(self.published - self.added):  # an LA without figures of its own
+            self.add(code, "", "")
+        for kind, first in (("csv", self.england[0]), ("json", self.england[1])):
+            bodies = ((self.spool / f"{code}.{kind}").read_bytes() for code in sorted(self.rows))
+            self.writer.write_parts(
+                f"downloads/measures.{kind}",
+                joined(kind, chain([first], bodies)),
+                "downloads",
+            )
+        std = self.std
+        self.writer.write_parts("downloads/standards.csv", csv_parts(std), "downloads")
+        self.writer.write_parts("downloads/standards.json", json_parts(std), "downloads")
+        by_la = dict(tuple(std.groupby("la_code", sort=True)))
+        for code in sorted(self.published):
+            self.writer.write_parts(
+                f"la/{code}/standards.csv",
+                csv_parts(by_la.get(code, std.iloc[0:0])),
+                "downloads",
+            )

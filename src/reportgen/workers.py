@@ -27,7 +27,7 @@ import gc
 import multiprocessing
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +124,7 @@ class Task:
     data: bool = False
 
 
-def tasks(report: pages.Report, pdf: bool, data: list[str] = ()) -> list[Task]:
+def tasks(report: pages.Report, pdf: bool, data: Iterable[str] = ()) -> list[Task]:
     """Every task of a build, the biggest first so that the workers finish together
     (a pack lays out all its LA's cards). ``data``: the LAs whose download rows
     are to be made."""
