@@ -6,7 +6,8 @@ import subprocess
 import sys
 import time
 
-from reportgen.build import Paths, build
+from reportgen import synth
+from reportgen.build import Paths, build, compute, read_inputs
 
 from .conftest import ROOT
 
@@ -30,6 +31,71 @@ def test_second_build_builds_nothing_and_an_edit_rebuilds_only_its_pages(project
     assert third.changed == 1  # only the edited case study's page
     assert "A sentence added by the LA" in page.read_text()
     assert school.stat().st_mtime_ns == before[2]
+
+
+def test_a_school_s_new_figure_rebuilds_only_the_pages_that_read_it(project, tmp_path):
+    paths = Paths(project / "data", project / "content", project / "templates", project / "site")
+    build(paths, pdf=False, jobs=2)
+    # A case-study school of another LA gets a new attendance figure.
+    results = project / "data" / "case-study-schools" / "results.csv"
+    urn = results.read_text().splitlines()[1].split(",")[0]
+    header = results.read_text().splitlines()[0].split(",")
+    row = {"urn": urn, "year": "2011", "measure": "attendance", "value": "97.5"}
+    results.write_text(results.read_text() + ",".join(row.get(c, "") for c in header) + "\n")
+    again = build(paths, pdf=False, jobs=2)
+    school_pages = len(list((project / "site" / "schools").glob("*/index.html")))
+    assert 0 < again.pages_rendered < school_pages / 2
+    assert "97.5%" in (project / "site" / "schools" / urn / "index.html").read_text()
+    # Kept and rendered pages together are what a build from scratch writes.
+    cold = build(Paths(paths.data, paths.content, paths.templates, tmp_path / "cold"), pdf=False)
+    assert cold.pages_rendered > school_pages  # every school page, and the LA pages
+    for path in sorted((tmp_path / "cold").rglob("*")):
+        if path.is_file():
+            kept = project / "site" / path.relative_to(tmp_path / "cold")
+            assert kept.read_bytes() == path.read_bytes(), path
+
+
+def test_a_school_s_figures_rebuild_the_pages_of_schools_like_it_elsewhere(tmp_path):
+    # Similar schools may be in another LA: their pages show this school's figures.
+    data = tmp_path / "data"
+    synth.generate(data, synth.national_las()[:6], 16, 4, synth.LEVELS_YEARS, plant=False)
+    paths = Paths(data, ROOT / "content", ROOT / "templates", tmp_path / "site")
+    build(paths, pdf=False, jobs=2)
+    registry, dataset, content = read_inputs(paths)
+    report = compute(dataset, registry, content)
+    la_of = {urn: s.la_code for urn, s in dataset.schools.items()}
+    urn, other = next(
+        (member, urn)
+        for urn, family in sorted(report.families.items())
+        for member in family
+        if la_of[member] != la_of[urn]
+    )
+    results = data / "results.csv"
+    lines = results.read_text().splitlines()
+    header = lines[0].split(",")
+    year, value, measure = header.index("year"), header.index("value"), header.index("measure")
+    headline = {"ks2_l4_enma", "ks2_2lp_en", "ks2_2lp_ma", "ks4_5ac_em", "ks4_3lp_en", "ks4_3lp_ma"}
+    changed = []
+    for line in lines[1:]:
+        cells = line.split(",")
+        if (
+            cells[0] == urn
+            and cells[year] == "2011"
+            and cells[measure] in headline  # results, not intake: families stay as they are
+            and cells[value].replace(".", "").isdigit()
+        ):
+            cells[value] = f"{min(float(cells[value]) + 7, 100):g}"
+        changed.append(",".join(cells))
+    results.write_text("\n".join([lines[0], *changed]) + "\n")
+    again = build(paths, pdf=False, jobs=2)
+    cold = build(Paths(data, paths.content, paths.templates, tmp_path / "cold"), pdf=False)
+    assert again.pages_rendered < cold.pages_rendered  # the other LAs' own pages were kept
+    page = f"schools/{other}/index.html"  # in another LA, listing the school among its like
+    assert (tmp_path / "site" / page).read_text() == (tmp_path / "cold" / page).read_text()
+    for path in sorted((tmp_path / "cold").rglob("*")):
+        if path.is_file():
+            kept = tmp_path / "site" / path.relative_to(tmp_path / "cold")
+            assert kept.read_bytes() == path.read_bytes(), path
 
 
 def test_a_killed_build_leaves_the_last_good_site(project):

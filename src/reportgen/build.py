@@ -50,6 +50,7 @@ class BuildResult:
     pages: int = 0
     pdfs: int = 0
     pdfs_rendered: int = 0
+    pages_rendered: int = 0  # school and LA pages made (the rest kept: nothing they read changed)
     files: int = 0
     changed: int = 0  # files actually written (the rest kept from the last build)
     unchanged: bool = False  # nothing read had changed: nothing was done
@@ -425,6 +426,15 @@ def fingerprint(hashes: dict[str, str], pdf: bool) -> str:
     return hashlib.sha256(f"pdf={pdf} {sorted(hashes.items())}".encode()).hexdigest()
 
 
+def pages_token(paths: Paths, hashes: dict[str, str], pdf: bool) -> str:
+    """What every school's and LA's pages read besides the figures and records
+    (``workers.task_digests``): templates, code, content (with site.yml), the
+    data folder's own rules, and whether PDFs are made."""
+    rules = tree_hash(paths.data / "rules")
+    parts = [hashes["templates"], hashes["code"], hashes["content"], rules, f"pdf={pdf}"]
+    return hashlib.sha256(" ".join(parts).encode()).hexdigest()
+
+
 def cache_dir(paths: Paths) -> Path:
     return paths.out.parent / f".{paths.out.name}-cache"
 
@@ -547,17 +557,33 @@ def build(
             files.names,
             files.la_of,
         )
-        pdfs = rendered = 0
+        pdfs = rendered = pages_rendered = 0
         compare = []
+        todo = workers.tasks(report, pdf, list(files.rows))
+        records = workers.TaskRecords(cache_dir(paths) / "tasks")
+        digests = workers.task_digests(report, todo, pages_token(paths, hashes, pdf), pdf)
+        kept = {}
+        for task, digest in digests.items():
+            found = records.get(digest)
+            if found is not None and writer.can_keep(found["files"]):
+                kept[task] = found
+        for found in kept.values():  # nothing these pages read has changed
+            for path, digest, what in found["files"]:
+                writer.keep(path, digest, what)
+            compare += found["compare"]
+            for path, html in found["search"]:
+                render_html.write_search_copy(copies, path, html)
+            count += found["pages"]
+            pdfs += found["pdfs"]
+        todo = [t for t in todo if t not in kept]
         with tqdm(
-            total=len(workers.tasks(report, pdf, list(files.rows))),
-            desc="Schools and LAs",
-            unit="part",
-            disable=not progress,
+            total=len(todo), desc="Schools and LAs", unit="part", disable=not progress
         ) as bar:
-            for out in workers.run(job, jobs, executor):
+            for out in workers.run(job, jobs, executor, todo):
                 for path, data, what in out.files:
                     writer.write(path, data, what)
+                if out.task in digests:
+                    records.put(digests[out.task], out, writer.hashes)
                 compare += out.compare
                 for table in out.tables:
                     files.add(*table)
@@ -566,6 +592,7 @@ def build(
                 count += out.pages
                 pdfs += out.pdfs
                 rendered += out.rendered
+                pages_rendered += out.pages
                 bar.update()
         search = start_search_index(copies, tmp)
         render_html.copy_assets(paths.templates, writer)
@@ -585,6 +612,7 @@ def build(
         compare.sort(key=lambda r: (r["name"], r["urn"]))
         writer.write("compare/schools.json", downloads.to_json(compare), "compare data")
         publish(tmp, paths.out)
+        records.prune()
         write_manifest(
             paths, {"inputs": inputs, "files": writer.hashes, "pages": count, "pdfs": pdfs}
         )
@@ -601,6 +629,7 @@ def build(
         pages=count,
         pdfs=pdfs,
         pdfs_rendered=rendered,
+        pages_rendered=pages_rendered,
         files=len(writer.written),
         changed=len(writer.changed),
         warnings=dataset.warnings,

@@ -127,6 +127,8 @@ def rows_by_la(obs: pd.DataFrame, la_of: dict[str, str]) -> dict[str, np.ndarray
     """Positions in ``obs`` of each LA's figures (its own and its schools'), by
     LA code; England's under "". Each LA's downloads are made from its rows
     alone, in a worker, and the whole site's are joined from them."""
+    if obs.empty:
+        return {}
     area = obs["area"].astype("category")
     per_area = pd.Index([la_of.get(a, a) for a in area.cat.categories], dtype=object)
     codes, las = pd.factorize(per_area)

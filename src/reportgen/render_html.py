@@ -6,6 +6,7 @@ import functools
 import hashlib
 import os
 import re
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -152,6 +153,24 @@ class Writer:
             except OSError:
                 pass  # another file system: keep the written copy
         self.changed.append(path)
+
+    def can_keep(self, files: list[tuple[str, str, str]]) -> bool:
+        """Whether every (path, hash, what) is in the live site as the last build wrote it."""
+        return self.live is not None and all(
+            self.previous.get(path) == digest and (self.live / path).is_file()
+            for path, digest, _ in files
+        )
+
+    def keep(self, path: str, digest: str, what: str) -> None:
+        """A file of the last build, unchanged (see ``can_keep``), linked into this one."""
+        self._claim(path, what)
+        target = self.out_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(self.live / path, target)
+        except OSError:
+            shutil.copyfile(self.live / path, target)  # another file system
+        self.hashes[path] = digest
 
     def _claim(self, path: str, what: str) -> None:
         if ".." in Path(path).parts or path.startswith("/"):

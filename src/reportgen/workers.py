@@ -24,15 +24,20 @@ happens once per worker, not once per task. Three ways to run, one interface
 from __future__ import annotations
 
 import gc
+import hashlib
 import multiprocessing
+import os
+import pickle
 import tempfile
 import threading
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from . import downloads, pages, render_html
 from .errors import InputError
@@ -64,6 +69,7 @@ class Output:
     pages: int = 0
     pdfs: int = 0
     rendered: int = 0  # PDFs rendered, not taken from the cache
+    task: Task | None = None
 
 
 def template_files(folder: Path) -> dict[str, bytes]:
@@ -145,6 +151,111 @@ def tasks(report: pages.Report, pdf: bool, data: Iterable[str] = ()) -> list[Tas
     return sorted(out, key=lambda t: (-size(t), t.la, t.start))
 
 
+def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) -> dict[Task, str]:
+    """For each pages task, a digest of everything its pages read: its LA's and
+    England's figures and gaps, every record of its LA's schools, the figures
+    and records of their similar schools, and ``token`` (the templates, code,
+    content and rules). A task whose digest is the same as in the last build
+    would write the same files, and is not rendered again. A dependency left
+    out here would keep a stale page, so the digest takes in more than a page
+    reads (all of its LA), never less."""
+    ds = report.dataset
+    la_of = {urn: s.la_code for urn, s in ds.schools.items()}
+    by_area: dict[str, str] = defaultdict(str)  # an area's own figures
+    by_la: dict[str, str] = defaultdict(str)  # an LA's and all its schools'
+    for frame in (f for f in (report.obs, report.gaps) if not f.empty):
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+        for code, where in downloads.rows_by_la(frame, la_of).items():
+            by_la[code] += hashlib.sha256(rows[where]).hexdigest()
+        codes, areas = pd.factorize(frame["area"])
+        order = np.argsort(codes, kind="stable")
+        found, starts = np.unique(codes[order], return_index=True)
+        for c, where in zip(found, np.split(order, starts[1:]), strict=True):
+            by_area[areas[c]] += hashlib.sha256(rows[where]).hexdigest()
+    grades = defaultdict(list)
+    for (urn, year), grade in report.grades.items():
+        grades[urn].append((year, grade))
+
+    def record(urn: str) -> str:
+        school = ds.schools.get(urn)
+        return repr(
+            (
+                school,
+                report.placements_by_school.get(urn),
+                report.surveys_by_school.get(urn),
+                report.inspections_by_school.get(urn),
+                report.families.get(urn),
+                report.disadvantage.get(urn),
+                sorted(grades.get(urn, [])),
+                sorted(y for y, urns in report.editions.items() if urn in urns),
+                ds.schools.get(report.predecessor_of.get(urn, "")),
+                ds.schools.get(report.successor_of.get(urn, "")),
+            )
+        )
+
+    of_la: dict[str, str] = {}
+    out = {}
+    for task in todo:
+        if task.data:
+            continue
+        schools = _schools_of(report, task.la)
+        if task.la not in of_la:
+            digest = hashlib.sha256(token.encode())
+            digest.update(repr(ds.las.get(task.la)).encode())
+            digest.update(f"{by_la['']} {by_la[task.la]}".encode())  # England's, the LA's
+            for school in schools:
+                digest.update(record(school.urn).encode())
+            of_la[task.la] = digest.hexdigest()
+        # Similar schools may be anywhere: their records and figures, for the
+        # task's own schools (an LA's pack has all their cards; its page none).
+        own = (schools if pdf else []) if task.la_page else schools[task.start : task.stop]
+        family = sorted({f for s in own for f in report.families.get(s.urn, [])})
+        digest = hashlib.sha256(f"{of_la[task.la]} {task}".encode())
+        for urn in family:
+            digest.update(f"{record(urn)} {by_area[urn]}".encode())
+        out[task] = digest.hexdigest()
+    return out
+
+
+class TaskRecords:
+    """What each pages task wrote in the last builds, by the digest of what it read
+    (``task_digests``): the files' paths and hashes (the files themselves are in
+    the live site), and the compare and search data that went with them."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.used: set[str] = set()
+
+    def get(self, digest: str) -> dict | None:
+        try:
+            with (self.folder / f"{digest}.pickle").open("rb") as fh:
+                found = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            return None
+        self.used.add(digest)
+        return found
+
+    def put(self, digest: str, out: Output, hashes: dict[str, str]) -> None:
+        found = {
+            "files": [(path, hashes[path], what) for path, _, what in out.files],
+            "compare": out.compare,
+            "search": out.search,
+            "pages": out.pages,
+            "pdfs": out.pdfs,
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"{digest}.tmp"
+        tmp.write_bytes(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, self.folder / f"{digest}.pickle")
+        self.used.add(digest)
+
+    def prune(self) -> None:
+        """Forget the tasks this build did not have."""
+        for path in self.folder.glob("*.pickle") if self.folder.is_dir() else []:
+            if path.stem not in self.used:
+                path.unlink(missing_ok=True)
+
+
 def _schools_of(report: pages.Report, code: str) -> list:
     return sorted(report.schools_by_la.get(code, []), key=lambda s: (s.name, s.urn))
 
@@ -156,7 +267,9 @@ def render(job: Job | None, task: Task) -> Output:
         raise RuntimeError("no build job in this worker")
     tools = _tools(job)
     if task.data:
-        return _data_output(job, task.la)
+        out = _data_output(job, task.la)
+        out.task = task
+        return out
     misses = tools.cache.misses if tools.cache else 0
     schools = _schools_of(job.report, task.la)
     if task.la_page:
@@ -164,6 +277,7 @@ def render(job: Job | None, task: Task) -> Output:
     else:
         out = _schools_output(job, tools, schools[task.start : task.stop])
     out.rendered = (tools.cache.misses - misses) if tools.cache else 0
+    out.task = task
     return out
 
 
@@ -271,9 +385,14 @@ def compare_row(page: dict, path: str) -> dict:
     }
 
 
-def run(job: Job, jobs: int = 1, executor: str | None = None) -> Iterator[Output]:
-    """Every task's output, as the tasks finish."""
-    todo = tasks(job.report, job.pdf, sorted(job.download_rows))
+def run(
+    job: Job, jobs: int = 1, executor: str | None = None, todo: list[Task] | None = None
+) -> Iterator[Output]:
+    """Every task's output (of ``todo``, by default all), as the tasks finish."""
+    if todo is None:
+        todo = tasks(job.report, job.pdf, sorted(job.download_rows))
+    if not todo:
+        return
     global _JOB
     # The computed report is millions of objects that live until the end: kept
     # out of the garbage collector's sweeps, which otherwise walk them all again
