@@ -193,6 +193,7 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
             )
         )
 
+    every_la = repr(sorted(ds.las.items())).encode()
     of_la: dict[str, str] = {}
     out = {}
     for task in todo:
@@ -201,7 +202,7 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
         schools = _schools_of(report, task.la)
         if task.la not in of_la:
             digest = hashlib.sha256(token.encode())
-            digest.update(repr(ds.las.get(task.la)).encode())
+            digest.update(every_la)  # names of LAs appear beside schools of other LAs
             digest.update(f"{by_la['']} {by_la[task.la]}".encode())  # England's, the LA's
             for school in schools:
                 digest.update(record(school.urn).encode())
