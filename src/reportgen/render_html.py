@@ -118,24 +118,16 @@ class Writer:
         data = text if isinstance(text, bytes) else text.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         self.hashes[path] = digest
-        target = self.out_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        old = self.live / path if self.live else None
-        if old is not None and self.previous.get(path) == digest and old.is_file():
-            try:
-                os.link(old, target)
-                return
-            except OSError:
-                pass  # another file system: write it
-        target.write_bytes(data)
-        self.changed.append(path)
+        target = self._target(path)
+        if not self._link_live(path, digest, target):
+            target.write_bytes(data)
+            self.changed.append(path)
 
     def write_parts(self, path: str, parts: Iterable[str | bytes], what: str) -> None:
         """A large file written as it is made, part by part (a national download):
         never whole in memory. Kept from the last build when it is the same."""
         self._claim(path, what)
-        target = self.out_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = self._target(path)
         digest = hashlib.sha256()
         with target.open("wb") as fh:
             for part in parts:
@@ -143,34 +135,45 @@ class Writer:
                 digest.update(data)
                 fh.write(data)
         self.hashes[path] = digest.hexdigest()
-        old = self.live / path if self.live else None
-        if old is not None and self.previous.get(path) == self.hashes[path] and old.is_file():
-            try:
-                linked = target.with_name(target.name + ".link")
-                os.link(old, linked)
-                os.replace(linked, target)
-                return
-            except OSError:
-                pass  # another file system: keep the written copy
-        self.changed.append(path)
+        if not self._link_live(path, self.hashes[path], target):
+            self.changed.append(path)  # a new file, or another file system: the copy stays
 
     def can_keep(self, files: list[tuple[str, str, str]]) -> bool:
         """Whether every (path, hash, what) is in the live site as the last build wrote it."""
-        return self.live is not None and all(
-            self.previous.get(path) == digest and (self.live / path).is_file()
-            for path, digest, _ in files
-        )
+        return all(self._in_live(path, digest) for path, digest, _ in files)
 
     def keep(self, path: str, digest: str, what: str) -> None:
         """A file of the last build, unchanged (see ``can_keep``), linked into this one."""
         self._claim(path, what)
-        target = self.out_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(self.live / path, target)
-        except OSError:
+        target = self._target(path)
+        if not self._link_live(path, digest, target):
             shutil.copyfile(self.live / path, target)  # another file system
         self.hashes[path] = digest
+
+    def _target(self, path: str) -> Path:
+        target = self.out_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def _in_live(self, path: str, digest: str) -> bool:
+        return (
+            self.live is not None
+            and self.previous.get(path) == digest
+            and (self.live / path).is_file()
+        )
+
+    def _link_live(self, path: str, digest: str, target: Path) -> bool:
+        """Put the live site's file in place of ``target`` when it has ``digest``;
+        False when it has not, or cannot be linked (another file system)."""
+        if not self._in_live(path, digest):
+            return False
+        linked = target.with_name(target.name + ".link")
+        try:
+            os.link(self.live / path, linked)
+        except OSError:
+            return False
+        os.replace(linked, target)
+        return True
 
     def _claim(self, path: str, what: str) -> None:
         if ".." in Path(path).parts or path.startswith("/"):
