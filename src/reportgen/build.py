@@ -565,16 +565,23 @@ def build(
         kept = {}
         for task, digest in digests.items():
             found = records.get(digest)
-            if found is not None and writer.can_keep(found["files"]):
+            if found is not None and writer.can_keep(found.files):
                 kept[task] = found
-        for found in kept.values():  # nothing these pages read has changed
-            for path, digest, what in found["files"]:
-                writer.keep(path, digest, what)
-            compare += found["compare"]
-            for path, html in found["search"]:
+
+        def take(out: workers.Output) -> None:
+            nonlocal count, pdfs
+            compare.extend(out.compare)
+            for table in out.tables:
+                files.add(*table)
+            for path, html in out.search:
                 render_html.write_search_copy(copies, path, html)
-            count += found["pages"]
-            pdfs += found["pdfs"]
+            count += out.pages
+            pdfs += out.pdfs
+
+        for found in kept.values():  # nothing these pages read has changed
+            for path, digest, what in found.files:
+                writer.keep(path, digest, what)
+            take(found)
         todo = [t for t in todo if t not in kept]
         with tqdm(
             total=len(todo), desc="Schools and LAs", unit="part", disable=not progress
@@ -584,13 +591,7 @@ def build(
                     writer.write(path, data, what)
                 if out.task in digests:
                     records.put(digests[out.task], out, writer.hashes)
-                compare += out.compare
-                for table in out.tables:
-                    files.add(*table)
-                for path, html in out.search:
-                    render_html.write_search_copy(copies, path, html)
-                count += out.pages
-                pdfs += out.pdfs
+                take(out)
                 rendered += out.rendered
                 pages_rendered += out.pages
                 bar.update()

@@ -33,7 +33,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -220,33 +220,29 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
 
 class TaskRecords:
     """What each pages task wrote in the last builds, by the digest of what it read
-    (``task_digests``): the files' paths and hashes (the files themselves are in
-    the live site), and the compare and search data that went with them."""
+    (``task_digests``): its ``Output`` with each file's hash in place of its bytes
+    (the files themselves are in the live site)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.used: set[str] = set()
 
-    def get(self, digest: str) -> dict | None:
+    def get(self, digest: str) -> Output | None:
         try:
             with (self.folder / f"{digest}.pickle").open("rb") as fh:
                 found = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             return None
+        if not isinstance(found, Output):  # written by another version: made again
+            return None
         self.used.add(digest)
         return found
 
     def put(self, digest: str, out: Output, hashes: dict[str, str]) -> None:
-        found = {
-            "files": [(path, hashes[path], what) for path, _, what in out.files],
-            "compare": out.compare,
-            "search": out.search,
-            "pages": out.pages,
-            "pdfs": out.pdfs,
-        }
+        files = [(path, hashes[path], what) for path, _, what in out.files]
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f"{digest}.tmp"
-        tmp.write_bytes(pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(pickle.dumps(replace(out, files=files), protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, self.folder / f"{digest}.pickle")
         self.used.add(digest)
 
