@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .formatting import status_label
+from .lookup import positions_by
 from .model import academic_year
 from .registry import Registry
 from .standards import Placement
@@ -134,10 +135,7 @@ def rows_by_la(obs: pd.DataFrame, la_of: dict[str, str]) -> dict[str, np.ndarray
     codes, las = pd.factorize(per_area)
     row = codes[area.cat.codes.to_numpy()]
     row[(obs["area_type"] == "england").to_numpy()] = -1
-    order = np.argsort(row, kind="stable")
-    found, starts = np.unique(row[order], return_index=True)
-    parts = np.split(order, starts[1:])
-    return {("" if c < 0 else las[c]): part for c, part in zip(found, parts, strict=True)}
+    return {("" if c < 0 else las[c]): part for c, part in positions_by(row).items()}
 
 
 def measure_text(table: pd.DataFrame) -> tuple[str, str]:
@@ -237,7 +235,7 @@ class Downloads:
 
     def __init__(self, report: Report, writer: Writer, spool: Path):
         ds = report.dataset
-        self.report, self.writer, self.spool = report, writer, spool
+        self.writer, self.spool = writer, spool
         self.names = {urn: s.name for urn, s in ds.schools.items()} | {
             c: la.name for c, la in ds.las.items()
         }

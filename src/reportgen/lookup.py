@@ -117,3 +117,11 @@ class Lookup:
         """One column's values for the rows whose key starts with ``prefix``."""
         low, high = self._span(prefix)
         return self.columns[name][low:high]
+
+
+def positions_by(codes: np.ndarray) -> dict[int, np.ndarray]:
+    """The positions of each integer code in ``codes``, in order: a long table's
+    rows grouped by one key in a single sort, not one scan of the table a group."""
+    order = np.argsort(codes, kind="stable")
+    found, starts = np.unique(codes[order], return_index=True)
+    return dict(zip(found.tolist(), np.split(order, starts[1:]), strict=True)) if len(order) else {}

@@ -41,6 +41,7 @@ import pandas as pd
 
 from . import downloads, pages, render_html
 from .errors import InputError
+from .lookup import positions_by
 
 
 @dataclass
@@ -168,9 +169,7 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
         for code, where in downloads.rows_by_la(frame, la_of).items():
             by_la[code] += hashlib.sha256(rows[where]).hexdigest()
         codes, areas = pd.factorize(frame["area"])
-        order = np.argsort(codes, kind="stable")
-        found, starts = np.unique(codes[order], return_index=True)
-        for c, where in zip(found, np.split(order, starts[1:]), strict=True):
+        for c, where in positions_by(codes).items():
             by_area[areas[c]] += hashlib.sha256(rows[where]).hexdigest()
     grades = defaultdict(list)
     for (urn, year), grade in report.grades.items():
