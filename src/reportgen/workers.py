@@ -23,6 +23,7 @@ happens once per worker, not once per task. Three ways to run, one interface
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import multiprocessing
@@ -175,6 +176,7 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
     for (urn, year), grade in report.grades.items():
         grades[urn].append((year, grade))
 
+    @functools.cache  # a school is in its LA's digest and in many schools' families
     def record(urn: str) -> str:
         school = ds.schools.get(urn)
         return repr(
