@@ -25,19 +25,13 @@ def read_header(path: Path) -> list[str]:
 
 
 def _decode(data: bytes, path: Path) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252 as Excel saves it."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            return data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: cannot read the text (not UTF-8 or Windows-1252)") from exc
+    return data.decode(_encoding(data, path))
 
 
 def _encoding(data: bytes, path: Path) -> str:
-    """The encoding ``_decode`` would use, found without holding the whole text
-    (a national file decoded at once would take several times its size)."""
+    """UTF-8 (with or without BOM), else Windows-1252 as Excel saves it: found
+    chunk by chunk, without holding the whole text (a national file decoded at
+    once would take several times its size)."""
     for encoding in ("utf-8-sig", "cp1252"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
