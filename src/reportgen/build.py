@@ -30,7 +30,7 @@ from .content import Content, check_links, load_content
 from .csvfiles import MAX_FILE_BYTES
 from .errors import InputErrors
 from .load import load
-from .model import STATUSES, Dataset, academic_year, compact
+from .model import STATUSES, Dataset, academic_year, compact, source_text
 from .registry import Registry, load_registry, load_site_config
 from .workers import public_url
 
@@ -103,12 +103,13 @@ def drop_duplicates(obs: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
                 break
             kept = rows.iloc[-1]
             others = "; ".join(
-                f"{r['source']} gives {_shown(r)}" for _, r in rows.iloc[:-1].iterrows()
+                f"{source_text(r['source'], r['source_row'])} gives {_shown(r)}"
+                for _, r in rows.iloc[:-1].iterrows()
             )
             warnings.append(
                 f"{kept['area']} {kept['measure']} ({kept['group']}) "
                 f"{academic_year(int(kept['year']))}: using {_shown(kept)} from "
-                f"{kept['source']}; {others}"
+                f"{source_text(kept['source'], kept['source_row'])}; {others}"
             )
     return obs.drop_duplicates(KEY, keep="last").sort_index()
 

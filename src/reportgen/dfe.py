@@ -16,7 +16,7 @@ import pandas as pd
 
 from .csvfiles import parse_figures, read_table
 from .errors import InputError, at
-from .model import ENGLAND, OFSTED_WORDS, Dataset, Inspection, School
+from .model import ENGLAND, OFSTED_WORDS, ROW, Dataset, Inspection, School
 from .registry import Registry
 
 PRIOR_SUFFIX = re.compile(r"_(1\d|2\d|3\d)$")  # _16 .. _39; not the grade suffixes _94/_95
@@ -143,7 +143,7 @@ def read_performance_tables(
         frame[keep & (areas["area_type"] == "school")], areas, fmt, year, path, registry, ds
     )
     rows = frame.index[keep]
-    row_numbers = pd.Series(rows + 2, index=rows).astype(str)
+    row_numbers = pd.Series(rows + 2, index=rows, dtype="int32")
     parsed: dict[str, tuple] = {}
 
     def column(name: str) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -181,7 +181,8 @@ def read_performance_tables(
                 "band": frame.loc[rows, bcol].astype(str).str.strip().map(bands).fillna("")
                 if bcol
                 else "",
-                "source": f"{path.name}:" + row_numbers + f" {vcol}",
+                "source": f"{path.name}:{ROW} {vcol}",
+                "source_row": row_numbers,
             }
         )
         chunks.append(chunk)
@@ -208,7 +209,8 @@ def read_performance_tables(
                     "upper": math.nan,
                     "computed": False,
                     "prior": False,
-                    "source": f"{path.name}:" + row_numbers + f" {col}",
+                    "source": f"{path.name}:{ROW} {col}",
+                    "source_row": row_numbers,
                 }
             )
         )
@@ -346,7 +348,8 @@ def read_gias(path: Path, ds: Dataset) -> pd.DataFrame:
                             "year": year,
                             "measure": measure,
                             "value": text(col),
-                            "source": f"{source} {col}",
+                            "source": f"{path.name}:{ROW} {col}",
+                            "source_row": idx + 2,
                         }
                     )
     if not context:

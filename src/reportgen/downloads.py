@@ -19,7 +19,7 @@ import pandas as pd
 
 from .formatting import status_label
 from .lookup import positions_by
-from .model import academic_year
+from .model import academic_year, source_texts
 from .registry import Registry
 from .standards import Placement
 
@@ -94,7 +94,7 @@ def measure_table(
             "lower": frame["lower"],
             "upper": frame["upper"],
             "computed": frame["computed"].astype(bool),
-            "source": frame["source"],
+            "source": source_texts(frame),
         }
     )
     return out[MEASURE_FIELDS].reset_index(drop=True)

@@ -21,14 +21,17 @@ from .errors import InputError, InputErrors, at, suggest, suggest_code
 from .model import (
     ENGLAND,
     OFSTED_WORDS,
+    ROW,
     Dataset,
     Inspection,
     LocalAuthority,
     School,
     SurveyAnswer,
     compact,
+    concat,
     empty_observations,
     observations,
+    source_text,
 )
 from .registry import Registry
 
@@ -143,10 +146,20 @@ def _figures_columns(
     bad_cohort = out["cohort"] < 0
     for idx in bad_cohort[bad_cohort].index[:20]:
         problems.append(f"{at(path, idx + 2, 'cohort')}: a cohort cannot be negative")
-    given = _stripped(frame["source"]) if "source" in frame else pd.Series("", index=frame.index)
-    name = path.name
-    rows = pd.Series([f"{name}:{i + 2}" for i in frame.index], index=frame.index)
-    out["source"] = rows.where(given == "", rows + " (" + given + ")")
+    here = f"{path.name}:{ROW}"
+    if "source" in frame:  # a note of the file's own, after the row
+        out["source"] = per_distinct(
+            frame["source"],
+            lambda notes: (
+                notes.astype(str)
+                .str.strip()
+                .str.replace(ROW, "")
+                .map(lambda note: f"{here} ({note})" if note else here)
+            ),
+        )
+    else:
+        out["source"] = here
+    out["source_row"] = (frame.index.to_numpy() + 2).astype("int32")
     return out
 
 
@@ -263,7 +276,8 @@ def read_schools(path: Path, registry: Registry, problems: list[str], ds: Datase
                     "year": int(year_text),
                     "measure": column,
                     "value": text,
-                    "source": f"{path.name}:{line}",
+                    "source": f"{path.name}:{ROW}",
+                    "source_row": line,
                 }
             )
     return figure_rows
@@ -367,9 +381,9 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         if kind == "dfe_metadata":
             continue
         if kind == "results":
-            frames.append(read_results(path, registry, problems))
+            frames.append(_figures(read_results(path, registry, problems)))
         elif kind == "benchmarks":
-            frames.append(read_benchmarks(path, registry, problems))
+            frames.append(_figures(read_benchmarks(path, registry, problems)))
         elif kind == "schools":
             school_figures += read_schools(path, registry, problems, ds)
         elif kind in ("las", "dfe_la_codes"):
@@ -379,23 +393,29 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         elif kind == "surveys":
             read_surveys(path, problems, ds)
         elif kind == "gias":
-            frames.append(dfe.read_gias(path, ds))
+            frames.append(_figures(dfe.read_gias(path, ds)))
         else:
-            frames.append(dfe.read_performance_tables(path, kind, registry, problems, ds))
+            frames.append(_figures(dfe.read_performance_tables(path, kind, registry, problems, ds)))
     if school_figures:
         frame = pd.DataFrame(school_figures)
         value, status, _ = parse_figures(frame["value"])
         frame["value"], frame["status"] = value, status
         frame["area_type"] = "school"
-        frames.append(frame)
+        frames.append(_figures(frame))
     _merge_schools(ds)
     frames = [f for f in frames if not f.empty]
     if frames:
-        ds.observations = compact(observations(pd.concat(frames, ignore_index=True)))
+        ds.observations = concat(frames)
     _check_references(ds, problems)
     if problems:
         raise InputErrors(problems)
     return ds
+
+
+def _figures(frame: pd.DataFrame) -> pd.DataFrame:
+    """One file's figures, compact as soon as read: the text of a national
+    download's columns is never held for every file at once."""
+    return compact(observations(frame)) if not frame.empty else frame
 
 
 def _merge_schools(ds: Dataset) -> None:
@@ -420,7 +440,8 @@ def _check_references(ds: Dataset, problems: list[str]) -> None:
     schools = obs[obs["area_type"] == "school"]
     unknown = sorted(set(schools["area"]) - set(ds.schools))
     for urn in unknown[:20]:
-        source = schools.loc[schools["area"] == urn, "source"].iloc[0]
+        first = schools[schools["area"] == urn].iloc[0]
+        source = source_text(first["source"], first["source_row"])
         hint = suggest_code(urn, set(ds.schools))
         problems.append(
             f"{source}: unknown school URN {urn!r} (no row in a schools file)"

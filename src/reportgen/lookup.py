@@ -34,14 +34,20 @@ class Lookup:
         self.sizes: list[int] = []
         key = np.zeros(len(frame), dtype=np.int64)
         for dim in DIMENSIONS:
-            codes, uniques = pd.factorize(frame[dim], sort=False)
+            # Sorted codes: the table's order then depends on its rows alone,
+            # so an area's rows (and their hash, see workers.task_digests)
+            # stay as they were when another area gains a year or a measure.
+            codes, uniques = pd.factorize(frame[dim], sort=True)
             self.codes.append({u: i for i, u in enumerate(uniques.tolist())})
             size = max(len(uniques), 1)
             self.sizes.append(size)
             key = key * size + codes
         order = np.argsort(key, kind="stable")
         self.keys = key[order]
-        self.columns = {f: frame[f].to_numpy()[order] for f in fields}
+        # The table itself, sorted: each field is a view of its column (a
+        # category's codes), not a copy of it.
+        self.frame = frame.take(order)
+        self.columns = {f: _reader(self.frame[f]) for f in fields}
         self.values = [np.array(list(c), dtype=object) for c in self.codes]
         # A page asks for many figures of one area: ``focus`` puts an area's
         # figures in a small dictionary; the latest few areas are kept.
@@ -117,6 +123,25 @@ class Lookup:
         """One column's values for the rows whose key starts with ``prefix``."""
         low, high = self._span(prefix)
         return self.columns[name][low:high]
+
+
+class _Coded:
+    """A category column read through its codes: a byte or two a row, where its
+    values as an array would take eight."""
+
+    def __init__(self, column: pd.Series):
+        self.codes = column.cat.codes.to_numpy()
+        # Code -1 (no value) picks the last entry.
+        self.values = np.array([*column.cat.categories.tolist(), np.nan], dtype=object)
+
+    def __getitem__(self, i: int | slice) -> object:
+        return self.values[self.codes[i]]
+
+
+def _reader(column: pd.Series) -> np.ndarray | _Coded:
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return _Coded(column)
+    return column.to_numpy()
 
 
 def positions_by(codes: np.ndarray) -> dict[int, np.ndarray]:

@@ -108,6 +108,7 @@ def weighted_benchmarks(
     agg["lower"] = np.nan
     agg["upper"] = np.nan
     agg["source"] = "computed from " + agg["n"].astype(str) + " schools' figures"
+    agg["source_row"] = 0
 
     given = obs[obs["area_type"] == level]
     if not given.empty:
@@ -144,7 +145,8 @@ def with_predecessors(obs: pd.DataFrame, predecessor_of: dict[str, str]) -> pd.D
         if rows.empty:
             continue
         rows = rows.assign(
-            area=successor, source=f"predecessor school {predecessor}: " + rows["source"]
+            area=successor,
+            source=f"predecessor school {predecessor}: " + rows["source"].astype(str),
         )
         copies.append(rows)
     return concat([obs, *copies]) if copies else obs
@@ -174,6 +176,7 @@ def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
             "prior": False,
             "band": "",
             "source": "national average by definition",
+            "source_row": 0,
         }
         for y, m in years.itertuples(index=False, name=None)
         if (y, m) not in have

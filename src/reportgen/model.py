@@ -20,7 +20,12 @@ progress scores from 2016). A row is one figure:
     band       DfE's progress band ("below average"), where published
     prior      True when read from a later file's prior-year column (the file
                for that year, when present, wins)
-    source     file and row (or tidy-data key) the figure came from
+    source     where the figure came from: a file and column, with ROW where
+               the row number goes ("ks2_2019.csv:\\0 PTRWM_EXP"), or how it
+               was computed; a few thousand distinct texts, held as categories
+    source_row the row number of the file (0 when the figure has none), so
+               that millions of figures do not each hold a text of their own
+               (``source_text`` puts the two together)
 
 Keeping the status beside the value is what lets a suppressed figure stay
 suppressed all the way to the page, the PDF and the downloads.
@@ -31,6 +36,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 ENGLAND = "E92000001"
@@ -51,7 +57,10 @@ OBSERVATION_COLUMNS = [
     "prior",
     "band",
     "source",
+    "source_row",
 ]
+
+ROW = "\0"  # where a source's row number goes: no file name or header holds it
 
 
 @dataclass(frozen=True)
@@ -159,6 +168,8 @@ def empty_observations() -> pd.DataFrame:
 def _dtype(column: str) -> str:
     if column in ("year",):
         return "int64"
+    if column == "source_row":
+        return "int32"
     if column in ("value", "cohort", "lower", "upper"):
         return "float64"
     if column in ("computed", "prior"):
@@ -184,7 +195,7 @@ def observations(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
 # Columns with few distinct values. Once the figures are computed they are
 # stored as categories: at national scale that is millions of rows, and a
 # category code takes 1 or 2 bytes a row where a text takes 8 and more.
-CATEGORICAL = ("area_type", "area", "measure", "group", "statistic", "status", "band")
+CATEGORICAL = ("area_type", "area", "measure", "group", "statistic", "status", "band", "source")
 
 
 def compact(frame: pd.DataFrame) -> pd.DataFrame:
@@ -193,6 +204,8 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
     kinds = {c: "category" for c in CATEGORICAL if c in frame}
     if "status" in frame:
         kinds["status"] = pd.CategoricalDtype(sorted(_held(frame["status"]) | set(STATUSES)))
+    if "source_row" in frame:
+        kinds["source_row"] = "int32"
     return frame.astype(kinds)
 
 
@@ -225,7 +238,26 @@ def _default(column: str) -> object:
         "prior": False,
         "band": "",
         "source": "",
+        "source_row": 0,
     }.get(column, math.nan)
+
+
+def source_text(source: str, row: int) -> str:
+    """A figure's source as a reader sees it: "ks2_2019.csv:14 PTRWM_EXP"."""
+    return source.replace(ROW, str(row) if row else "", 1)
+
+
+def source_texts(frame: pd.DataFrame) -> pd.Series:
+    """``source_text`` of every row, each distinct source split once."""
+    source = frame["source"].astype("category")
+    parts = [text.partition(ROW) for text in source.cat.categories]
+    codes = source.cat.codes.to_numpy()
+    head = np.array([p[0] for p in parts] or [""], dtype=object)[codes]
+    tail = np.array([p[2] for p in parts] or [""], dtype=object)[codes]
+    has_row = np.array([bool(p[1]) for p in parts] or [False])[codes]
+    rows = frame["source_row"].to_numpy()
+    numbered = np.where(has_row & (rows > 0), rows.astype(str).astype(object), "")
+    return pd.Series(head + numbered + tail, index=frame.index, dtype=object)
 
 
 @dataclass

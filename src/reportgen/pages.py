@@ -19,7 +19,7 @@ from .content import Content
 from .formatting import format_change, format_value, status_explanation, status_label
 from .lookup import Lookup
 from .measures import band, significance, trend
-from .model import ENGLAND, Dataset, School, academic_year, ofsted_label
+from .model import ENGLAND, Dataset, School, academic_year, concat, ofsted_label, source_text
 from .registry import Measure, Registry
 from .standards import Placement
 
@@ -72,7 +72,7 @@ def make_figure(row: dict | None, measure: Measure, missing: str = "missing") ->
         lower=lower,
         upper=upper,
         computed=bool(row["computed"]),
-        source=row["source"],
+        source=source_text(row["source"], row["source_row"]),
         band=row.get("band") or "",
     )
     if status == "ok" and lower is not None and upper is not None:
@@ -102,10 +102,18 @@ class Report:
     grades: dict[tuple[str, int], object] = field(default_factory=dict)  # optional overall grade
 
     def __post_init__(self) -> None:
-        obs = self.obs[self.obs["statistic"] != "median"]
-        self.index = Lookup(obs, FIGURE_FIELDS)
+        # The lookup's sorted table becomes the report's: the figures are held
+        # once. Medians (from benchmarks files) are downloaded, not looked up.
+        median = self.obs["statistic"] == "median"
+        if median.any():
+            self.index = Lookup(self.obs[~median], FIGURE_FIELDS)
+            self.obs = concat([self.index.frame, self.obs[median]])
+        else:
+            self.index = Lookup(self.obs, FIGURE_FIELDS)
+            self.obs = self.index.frame
         self.gap_index = Lookup(self.gaps, GAP_FIELDS)
-        school = obs[obs["area_type"] == "school"]
+        obs = self.index.frame
+        school = obs.loc[obs["area_type"] == "school", ["area", "year", "measure"]]
         category = school["measure"].map(
             {m.id: m.category for m in self.registry.measures.values()}
         )
@@ -186,7 +194,17 @@ class Report:
         return self._strips[key]
 
 
-FIGURE_FIELDS = ["value", "status", "cohort", "lower", "upper", "computed", "source", "band"]
+FIGURE_FIELDS = [
+    "value",
+    "status",
+    "cohort",
+    "lower",
+    "upper",
+    "computed",
+    "source",
+    "source_row",
+    "band",
+]
 GAP_FIELDS = ["value", "status", "computed", "measure", "group", "compared_with"]
 
 
