@@ -88,26 +88,37 @@ def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -
     return frame
 
 
-def per_distinct(column: pd.Series, work) -> pd.Series | tuple[pd.Series, ...]:
+def per_distinct(
+    column: pd.Series, work, category: bool = False
+) -> pd.Series | tuple[pd.Series, ...]:
     """``work`` (a function of a Series) done once per distinct value of ``column``
     and spread back to every row. A national file has millions of cells and few
-    distinct values in each column, and string work is what costs."""
+    distinct values in each column, and string work is what costs. With
+    ``category``, text comes back as categories: a byte or two a row, not eight."""
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
     done = work(pd.Series(uniques, dtype=column.dtype))
     parts = done if isinstance(done, tuple) else (done,)
-    spread = tuple(
-        pd.Series(part.to_numpy()[codes], index=column.index, dtype=part.dtype) for part in parts
-    )
+    spread = tuple(_spread(part, codes, column.index, category) for part in parts)
     return spread if isinstance(done, tuple) else spread[0]
+
+
+def _spread(part: pd.Series, codes: np.ndarray, index: pd.Index, category: bool) -> pd.Series:
+    if category and not pd.api.types.is_numeric_dtype(part.dtype):
+        inner, values = pd.factorize(part)  # distinct cells may give the same text
+        return pd.Series(pd.Categorical.from_codes(inner[codes], values), index=index)
+    return pd.Series(part.to_numpy()[codes], index=index, dtype=part.dtype)
 
 
 def parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Vectorised cell parsing: (value, status, bad) for a column of strings.
 
     Numbers may carry "%", thousands commas and spaces; codes keep their
-    status (SUPP, NA, c, x, ...). ``bad`` marks cells that are neither.
+    status (SUPP, NA, c, x, ...), as categories. ``bad`` marks cells that are
+    neither.
     """
-    return per_distinct(raw, lambda cells: _parse_figures(cells.astype(str).fillna("")))
+    return per_distinct(
+        raw, lambda cells: _parse_figures(cells.astype(str).fillna("")), category=True
+    )
 
 
 def _parse_figures(raw: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:

@@ -27,7 +27,6 @@ from .model import (
     LocalAuthority,
     School,
     SurveyAnswer,
-    compact,
     concat,
     empty_observations,
     observations,
@@ -71,12 +70,14 @@ def classify(path: Path, registry: Registry) -> str | None:
     return None
 
 
-def _stripped(column: pd.Series) -> pd.Series:
-    return per_distinct(column, lambda cells: cells.astype(str).str.strip())
+def _stripped(column: pd.Series, category: bool = False) -> pd.Series:
+    return per_distinct(column, lambda cells: cells.astype(str).str.strip(), category)
 
 
-def _required_text(frame: pd.DataFrame, column: str, path: Path, problems: list[str]) -> pd.Series:
-    values = _stripped(frame[column])
+def _required_text(
+    frame: pd.DataFrame, column: str, path: Path, problems: list[str], category: bool = False
+) -> pd.Series:
+    values = _stripped(frame[column], category)
     for idx in values.index[values == ""][:20]:
         problems.append(f"{at(path, idx + 2, column)}: a value is required here")
     return values
@@ -120,9 +121,16 @@ def _figures_columns(
     """Common reading of results and benchmarks: value, CI, cohort, measure."""
     out = pd.DataFrame(index=frame.index)
     out["year"] = _years(frame, path, problems)
-    out["measure"] = _required_text(frame, "measure", path, problems)
+    # Text columns as categories: a national file has millions of rows.
+    out["measure"] = _required_text(frame, "measure", path, problems, category=True)
     _check_known(out["measure"], measures, path, "measure", "measure", problems)
-    out["group"] = _stripped(frame["group"]).replace("", "all") if "group" in frame else "all"
+    out["group"] = (
+        per_distinct(
+            frame["group"], lambda cells: cells.astype(str).str.strip().replace("", "all"), True
+        )
+        if "group" in frame
+        else "all"
+    )
     _check_known(out["group"], groups, path, "group", "pupil group", problems)
     value, status, bad = parse_figures(frame["value"])
     for idx in bad[bad].index[:20]:
@@ -156,6 +164,7 @@ def _figures_columns(
                 .str.replace(ROW, "")
                 .map(lambda note: f"{here} ({note})" if note else here)
             ),
+            category=True,
         )
     else:
         out["source"] = here
@@ -166,9 +175,9 @@ def _figures_columns(
 def read_results(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
     frame = read_table(path, categories=True)
     out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
-    out["area"] = _required_text(frame, "urn", path, problems)
+    out["area"] = _required_text(frame, "urn", path, problems, category=True)
     out["area_type"] = "school"
-    out["band"] = frame["band"].astype(str).str.strip() if "band" in frame else ""
+    out["band"] = _stripped(frame["band"], category=True) if "band" in frame else ""
     out["statistic"] = "value"
     out["computed"] = False
     return out
@@ -381,9 +390,9 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         if kind == "dfe_metadata":
             continue
         if kind == "results":
-            frames.append(_figures(read_results(path, registry, problems)))
+            frames.append(observations(read_results(path, registry, problems)))
         elif kind == "benchmarks":
-            frames.append(_figures(read_benchmarks(path, registry, problems)))
+            frames.append(observations(read_benchmarks(path, registry, problems)))
         elif kind == "schools":
             school_figures += read_schools(path, registry, problems, ds)
         elif kind in ("las", "dfe_la_codes"):
@@ -393,15 +402,17 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         elif kind == "surveys":
             read_surveys(path, problems, ds)
         elif kind == "gias":
-            frames.append(_figures(dfe.read_gias(path, ds)))
+            frames.append(observations(dfe.read_gias(path, ds)))
         else:
-            frames.append(_figures(dfe.read_performance_tables(path, kind, registry, problems, ds)))
+            frames.append(
+                observations(dfe.read_performance_tables(path, kind, registry, problems, ds))
+            )
     if school_figures:
         frame = pd.DataFrame(school_figures)
         value, status, _ = parse_figures(frame["value"])
         frame["value"], frame["status"] = value, status
         frame["area_type"] = "school"
-        frames.append(_figures(frame))
+        frames.append(observations(frame))
     _merge_schools(ds)
     frames = [f for f in frames if not f.empty]
     if frames:
@@ -410,12 +421,6 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
     if problems:
         raise InputErrors(problems)
     return ds
-
-
-def _figures(frame: pd.DataFrame) -> pd.DataFrame:
-    """One file's figures, compact as soon as read: the text of a national
-    download's columns is never held for every file at once."""
-    return compact(observations(frame)) if not frame.empty else frame
 
 
 def _merge_schools(ds: Dataset) -> None:

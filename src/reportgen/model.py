@@ -165,11 +165,11 @@ def empty_observations() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in OBSERVATION_COLUMNS})
 
 
-def _dtype(column: str) -> str:
+def _dtype(column: str, compact: bool = False) -> str:
     if column in ("year",):
         return "int64"
     if column == "source_row":
-        return "int32"
+        return "int32" if compact else "int64"
     if column in ("value", "cohort", "lower", "upper"):
         return "float64"
     if column in ("computed", "prior"):
@@ -178,18 +178,41 @@ def _dtype(column: str) -> str:
 
 
 def observations(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
-    """A frame with the observation columns and dtypes, from dict rows or a frame."""
+    """Figures with the observation columns, in their compact dtypes (see
+    ``compact``), from dict rows or a frame. Made a column at a time, so that
+    a large file's figures are never held twice over."""
     if len(rows) == 0:
         return empty_observations()
-    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    columns = {}
     for column in OBSERVATION_COLUMNS:
         default = _default(column)
-        if column not in frame:
-            frame[column] = default
-        elif not (isinstance(default, float) and math.isnan(default)):
-            frame[column] = frame[column].fillna(default)
-    frame = frame[OBSERVATION_COLUMNS]
-    return frame.astype({c: _dtype(c) for c in OBSERVATION_COLUMNS})
+        given = frame.get(column)
+        if given is not None and not (isinstance(default, float) and math.isnan(default)):
+            given = _filled(given, default)
+        if column in CATEGORICAL:
+            held = [default] if given is None else _held(given)
+            kind = pd.CategoricalDtype(
+                sorted(set(held) | (set(STATUSES) if column == "status" else set()))
+            )
+            if given is None:
+                codes = np.full(len(frame), kind.categories.get_loc(default), dtype=np.int16)
+                columns[column] = pd.Categorical.from_codes(codes, dtype=kind)
+            else:
+                columns[column] = given.astype(kind).array
+        elif given is None:
+            columns[column] = np.full(len(frame), default, dtype=_dtype(column, compact=True))
+        else:
+            columns[column] = given.astype(_dtype(column, compact=True)).to_numpy()
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _filled(column: pd.Series, default: object) -> pd.Series:
+    if not column.hasnans:
+        return column
+    if isinstance(column.dtype, pd.CategoricalDtype) and default not in column.cat.categories:
+        column = column.cat.add_categories([default])
+    return column.fillna(default)
 
 
 # Columns with few distinct values. Once the figures are computed they are
@@ -205,7 +228,7 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
     if "status" in frame:
         kinds["status"] = pd.CategoricalDtype(sorted(_held(frame["status"]) | set(STATUSES)))
     if "source_row" in frame:
-        kinds["source_row"] = "int32"
+        kinds["source_row"] = _dtype("source_row", compact=True)
     return frame.astype(kinds)
 
 

@@ -29,7 +29,9 @@ def overall_grades(
         & (obs["group"] == "all")
         & (obs["status"] == "ok")
         & obs["measure"].isin(basket)
-    ][["area", "year", "measure", "value"]].copy()
+    ][["area", "year", "measure", "value"]]
+    # Plain text: a category column maps to categories (weights, flags), not numbers.
+    rows = rows.astype({"area": object, "measure": object})
     if rows.empty:
         return pd.DataFrame(columns=columns)
     rows["phase"] = rows["area"].map(phase_of)
