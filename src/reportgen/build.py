@@ -30,7 +30,7 @@ from .content import Content, check_links, load_content
 from .csvfiles import MAX_FILE_BYTES
 from .errors import InputErrors
 from .load import load
-from .model import STATUSES, Dataset, academic_year, compact, source_text
+from .model import STATUSES, Dataset, academic_year, compact, empty_observations, source_text
 from .registry import Registry, load_registry, load_site_config
 from .workers import public_url
 
@@ -129,7 +129,9 @@ def predecessors(dataset: Dataset) -> dict[str, str]:
 
 def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Report:
     site = content.site
-    obs = drop_duplicates(dataset.observations, dataset.warnings)
+    # The figures as read are let go once computed from: the report holds its own.
+    obs, dataset.observations = dataset.observations, empty_observations()
+    obs = drop_duplicates(obs, dataset.warnings)
     obs = measures.suppress_small_groups(
         obs, site["suppression"]["min_pupils"], registry.partitions
     )

@@ -34,20 +34,16 @@ class Lookup:
         self.sizes: list[int] = []
         key = np.zeros(len(frame), dtype=np.int64)
         for dim in DIMENSIONS:
-            # Sorted codes: the table's order then depends on its rows alone,
-            # so an area's rows (and their hash, see workers.task_digests)
-            # stay as they were when another area gains a year or a measure.
-            codes, uniques = pd.factorize(frame[dim], sort=True)
+            codes, uniques = pd.factorize(frame[dim], sort=False)
             self.codes.append({u: i for i, u in enumerate(uniques.tolist())})
             size = max(len(uniques), 1)
             self.sizes.append(size)
             key = key * size + codes
-        order = np.argsort(key, kind="stable")
-        self.keys = key[order]
-        # The table itself, sorted: each field is a view of its column (a
-        # category's codes), not a copy of it.
-        self.frame = frame.take(order)
-        self.columns = {f: _reader(self.frame[f]) for f in fields}
+        # The keys sorted, and where each row is in the frame: the columns are
+        # read where they are (a category's codes), not copied in key order.
+        self.order = np.argsort(key, kind="stable")
+        self.keys = key[self.order]
+        self.columns = {f: _reader(frame[f]) for f in fields}
         self.values = [np.array(list(c), dtype=object) for c in self.codes]
         # A page asks for many figures of one area: ``focus`` puts an area's
         # figures in a small dictionary; the latest few areas are kept.
@@ -82,7 +78,7 @@ class Lookup:
         if code is None:
             return None
         i = int(np.searchsorted(self.keys, code, side="right")) - 1
-        return i if i >= 0 and self.keys[i] == code else None
+        return int(self.order[i]) if i >= 0 and self.keys[i] == code else None
 
     def focus(self, area_type: str, area: str) -> None:
         """Make lookups in one area fast (a page about to ask for many of its figures)."""
@@ -98,7 +94,7 @@ class Lookup:
             width *= size
         group, measure, year = parts
         self._areas[(area_type, area)] = dict(
-            zip(zip(year, measure, group, strict=True), range(low, high), strict=True)
+            zip(zip(year, measure, group, strict=True), self.order[low:high].tolist(), strict=True)
         )
         if len(self._areas) > AREAS_KEPT:
             self._areas.popitem(last=False)
@@ -116,13 +112,13 @@ class Lookup:
     def rows(self, *prefix) -> Iterator[dict]:
         """Every row whose key starts with ``prefix`` (e.g. an area and a year)."""
         low, high = self._span(prefix)
-        for i in range(low, high):
+        for i in self.order[low:high].tolist():
             yield self.row(i)
 
     def column(self, name: str, *prefix) -> np.ndarray:
         """One column's values for the rows whose key starts with ``prefix``."""
         low, high = self._span(prefix)
-        return self.columns[name][low:high]
+        return self.columns[name][self.order[low:high]]
 
 
 class _Coded:

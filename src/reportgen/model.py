@@ -223,13 +223,21 @@ CATEGORICAL = ("area_type", "area", "measure", "group", "statistic", "status", "
 
 def compact(frame: pd.DataFrame) -> pd.DataFrame:
     """The same figures in less memory: a category code takes 1 or 2 bytes a row.
-    Every status is a category from the start, so that one can be set to any."""
-    kinds = {c: "category" for c in CATEGORICAL if c in frame}
-    if "status" in frame:
+    Every status is a category from the start, so that one can be set to any.
+    Columns already in their form are left as they are (not copied)."""
+    kinds = {
+        c: "category"
+        for c in CATEGORICAL
+        if c in frame and not isinstance(frame[c].dtype, pd.CategoricalDtype)
+    }
+    if "status" in frame and not (
+        isinstance(frame["status"].dtype, pd.CategoricalDtype)
+        and set(STATUSES) <= set(frame["status"].cat.categories)
+    ):
         kinds["status"] = pd.CategoricalDtype(sorted(_held(frame["status"]) | set(STATUSES)))
-    if "source_row" in frame:
+    if "source_row" in frame and frame["source_row"].dtype != _dtype("source_row", compact=True):
         kinds["source_row"] = _dtype("source_row", compact=True)
-    return frame.astype(kinds)
+    return frame.astype(kinds) if kinds else frame
 
 
 def _held(column: pd.Series) -> set:

@@ -19,7 +19,7 @@ from .content import Content
 from .formatting import format_change, format_value, status_explanation, status_label
 from .lookup import Lookup
 from .measures import band, significance, trend
-from .model import ENGLAND, Dataset, School, academic_year, concat, ofsted_label, source_text
+from .model import ENGLAND, Dataset, School, academic_year, ofsted_label, source_text
 from .registry import Measure, Registry
 from .standards import Placement
 
@@ -102,17 +102,11 @@ class Report:
     grades: dict[tuple[str, int], object] = field(default_factory=dict)  # optional overall grade
 
     def __post_init__(self) -> None:
-        # The lookup's sorted table becomes the report's: the figures are held
-        # once. Medians (from benchmarks files) are downloaded, not looked up.
+        # Medians (from benchmarks files) are downloaded, not looked up.
         median = self.obs["statistic"] == "median"
-        if median.any():
-            self.index = Lookup(self.obs[~median], FIGURE_FIELDS)
-            self.obs = concat([self.index.frame, self.obs[median]])
-        else:
-            self.index = Lookup(self.obs, FIGURE_FIELDS)
-            self.obs = self.index.frame
+        obs = self.obs[~median] if median.any() else self.obs
+        self.index = Lookup(obs, FIGURE_FIELDS)
         self.gap_index = Lookup(self.gaps, GAP_FIELDS)
-        obs = self.index.frame
         school = obs.loc[obs["area_type"] == "school", ["area", "year", "measure"]]
         category = school["measure"].map(
             {m.id: m.category for m in self.registry.measures.values()}

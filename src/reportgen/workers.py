@@ -23,6 +23,8 @@ happens once per worker, not once per task. Three ways to run, one interface
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import gc
 import hashlib
@@ -396,6 +398,8 @@ def run(
     # out of the garbage collector's sweeps, which otherwise walk them all again
     # and again while pages and PDFs are made (and, after a fork, would copy
     # every memory page the parent shares with its workers).
+    gc.collect()
+    _trim_heap()
     gc.freeze()
     try:
         if executor:
@@ -411,6 +415,14 @@ def run(
     finally:
         _JOB = None
         gc.unfreeze()
+
+
+def _trim_heap() -> None:
+    """Hand the memory freed while computing back to the system (glibc keeps it
+    in the heap otherwise): the parent then holds only what it uses, and forked
+    workers do not start with its free pages counted in theirs."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _on_dask(job: Job, todo: list[Task], address: str) -> Iterator[Output]:
