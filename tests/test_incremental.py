@@ -45,6 +45,7 @@ def test_a_school_s_new_figure_rebuilds_only_the_pages_that_read_it(project, tmp
     again = build(paths, pdf=False, jobs=2)
     school_pages = len(list((project / "site" / "schools").glob("*/index.html")))
     assert 0 < again.pages_rendered < school_pages / 2
+    assert again.la_figures_made == 1  # the school's LA: the others' downloads were kept
     assert "97.5%" in (project / "site" / "schools" / urn / "index.html").read_text()
     # Kept and rendered pages together are what a build from scratch writes.
     cold = build(Paths(paths.data, paths.content, paths.templates, tmp_path / "cold"), pdf=False)
@@ -90,6 +91,7 @@ def test_a_school_s_figures_rebuild_the_pages_of_schools_like_it_elsewhere(tmp_p
     again = build(paths, pdf=False, jobs=2)
     cold = build(Paths(data, paths.content, paths.templates, tmp_path / "cold"), pdf=False)
     assert again.pages_rendered < cold.pages_rendered  # the other LAs' own pages were kept
+    assert (again.la_figures_made, cold.la_figures_made) == (1, 6)  # and their downloads
     page = f"schools/{other}/index.html"  # in another LA, listing the school among its like
     assert (tmp_path / "site" / page).read_text() == (tmp_path / "cold" / page).read_text()
     for path in sorted((tmp_path / "cold").rglob("*")):

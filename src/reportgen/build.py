@@ -51,6 +51,7 @@ class BuildResult:
     pdfs: int = 0
     pdfs_rendered: int = 0
     pages_rendered: int = 0  # school and LA pages made (the rest kept: nothing they read changed)
+    la_figures_made: int = 0  # LAs whose downloads were made (the rest kept, as pages are)
     files: int = 0
     changed: int = 0  # files actually written (the rest kept from the last build)
     unchanged: bool = False  # nothing read had changed: nothing was done
@@ -560,7 +561,7 @@ def build(
             files.names,
             files.la_of,
         )
-        pdfs = rendered = pages_rendered = 0
+        pdfs = rendered = pages_rendered = figures_made = 0
         compare = []
         todo = workers.tasks(report, pdf, list(files.rows))
         records = workers.TaskRecords(cache_dir(paths) / "tasks")
@@ -568,8 +569,11 @@ def build(
         kept = {}
         for task, digest in digests.items():
             found = records.get(digest)
-            if found is not None and writer.can_keep(found.files):
-                kept[task] = found
+            if found is None or not writer.can_keep(found.files):
+                continue
+            if task.data and not files.keep(task.la):  # its files are not as they were
+                continue
+            kept[task] = found
 
         def take(out: workers.Output) -> None:
             nonlocal count, pdfs
@@ -597,6 +601,7 @@ def build(
                 take(out)
                 rendered += out.rendered
                 pages_rendered += out.pages
+                figures_made += len(out.tables)
                 bar.update()
         search = start_search_index(copies, tmp)
         render_html.copy_assets(paths.templates, writer)
@@ -634,6 +639,7 @@ def build(
         pdfs=pdfs,
         pdfs_rendered=rendered,
         pages_rendered=pages_rendered,
+        la_figures_made=figures_made,
         files=len(writer.written),
         changed=len(writer.changed),
         warnings=dataset.warnings,

@@ -247,11 +247,16 @@ class Downloads:
         self.std = standard_table(report.placements, self.names, self.la_of)
         self.added: set[str] = set()
 
-    def add(self, code: str, csv: str, json_body: str) -> None:
+    def paths(self, code: str) -> list[str]:
+        """The files an LA's figures are written to (none for an LA without a page)."""
+        return [f"la/{code}/measures.{kind}" for kind in ("csv", "json")] * (code in self.published)
+
+    def add(self, code: str, csv: str | bytes, json_body: str | bytes) -> None:
         """One LA's figures, from its worker."""
         self.added.add(code)
-        (self.spool / f"{code}.csv").write_text(csv, encoding="utf-8")
-        (self.spool / f"{code}.json").write_text(json_body, encoding="utf-8")
+        for kind, body in (("csv", csv), ("json", json_body)):
+            data = body if isinstance(body, bytes) else body.encode("utf-8")
+            (self.spool / f"{code}.{kind}").write_bytes(data)
         if code in self.published:
             eng_csv, eng_json = self.england
             self.writer.write_parts(
@@ -262,6 +267,32 @@ class Downloads:
                 joined("json", [eng_json, json_body]),
                 "downloads",
             )
+
+    def keep(self, code: str) -> bool:
+        """An LA's figures as the last build wrote them, when nothing they are
+        made from has changed (``workers.task_digests``): its files are kept, and
+        its part of the whole site's files is read back from them. False when
+        the live files do not begin with England's figures as they are now."""
+        parts = []
+        for kind, england in (("csv", self.england[0]), ("json", self.england[1])):
+            path = self.writer.live / f"la/{code}/measures.{kind}" if self.writer.live else None
+            try:
+                data = path.read_bytes() if path else b""
+            except OSError:
+                return False
+            head = b"".join(s.encode("utf-8") for s in joined(kind, [england]))
+            if kind == "json":  # "[" England "," the LA "]"; the LA's part alone if no England
+                head = head.removesuffix(b"]\n") + (b"," if england else b"")
+                body, tail = data[len(head) :], b"]\n"
+                if not (data.startswith(head) and body.endswith(tail)):
+                    return False
+                parts.append(body.removesuffix(tail))
+            else:
+                if not data.startswith(head):
+                    return False
+                parts.append(data[len(head) :])
+        self.add(code, *parts)
+        return True
 
     def finish(self) -> None:
         """The whole site's files (England first, then LA by LA), and the standards."""

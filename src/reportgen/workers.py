@@ -156,9 +156,9 @@ def tasks(report: pages.Report, pdf: bool, data: Iterable[str] = ()) -> list[Tas
 
 
 def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) -> dict[Task, str]:
-    """For each pages task, a digest of everything its pages read: its LA's and
-    England's figures and gaps, every record of its LA's schools, the figures
-    and records of their similar schools, and ``token`` (the templates, code,
+    """For each task, a digest of everything it reads: its LA's and England's
+    figures and gaps, every record of its LA's schools, the figures and records
+    of their similar schools (for pages), and ``token`` (the templates, code,
     content and rules). A task whose digest is the same as in the last build
     would write the same files, and is not rendered again. A dependency left
     out here would keep a stale page, so the digest takes in more than a page
@@ -200,8 +200,6 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
     of_la: dict[str, str] = {}
     out = {}
     for task in todo:
-        if task.data:
-            continue
         schools = _schools_of(report, task.la)
         if task.la not in of_la:
             digest = hashlib.sha256(token.encode())
@@ -210,6 +208,9 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
             for school in schools:
                 digest.update(record(school.urn).encode())
             of_la[task.la] = digest.hexdigest()
+        if task.data:  # the LA's figures, each row with its names, after England's
+            out[task] = hashlib.sha256(f"{of_la[task.la]} {task}".encode()).hexdigest()
+            continue
         # Similar schools may be anywhere: their records and figures, for the
         # task's own schools (an LA's pack has all their cards; its page none).
         own = (schools if pdf else []) if task.la_page else schools[task.start : task.stop]
@@ -243,9 +244,12 @@ class TaskRecords:
 
     def put(self, digest: str, out: Output, hashes: dict[str, str]) -> None:
         files = [(path, hashes[path], what) for path, _, what in out.files]
+        # An LA's figures are not stored: they are read back from its files
+        # (``downloads.Downloads.keep``).
+        kept = replace(out, files=files, tables=[])
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f"{digest}.tmp"
-        tmp.write_bytes(pickle.dumps(replace(out, files=files), protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(tmp, self.folder / f"{digest}.pickle")
         self.used.add(digest)
 
