@@ -17,9 +17,17 @@ import pandas as pd
 from . import charts
 from .content import Content
 from .formatting import format_change, format_value, status_explanation, status_label
-from .lookup import Lookup
+from .lookup import DIMENSIONS, Lookup
 from .measures import band, significance, trend
-from .model import ENGLAND, Dataset, School, academic_year, ofsted_label, source_text
+from .model import (
+    ENGLAND,
+    OBSERVATION_COLUMNS,
+    Dataset,
+    School,
+    academic_year,
+    ofsted_label,
+    source_text,
+)
 from .registry import Measure, Registry
 from .standards import Placement
 
@@ -135,19 +143,21 @@ class Report:
         self.inspections_by_school: dict[str, list] = defaultdict(list)
         for i in ds.inspections:
             self.inspections_by_school[i.urn].append(i)
-        self._benchmarks: dict[tuple, Figure] = {}  # LA and England figures, shared by pages
+        # Figures made for pages, shared: a school's similar schools are mostly
+        # its neighbours' too, and LA and England figures are on every page.
+        self._figures: dict[tuple, Figure] = {}
         self._strips: dict[tuple, list[float]] = {}
 
     def figure(
         self, area_type: str, area: str, year: int, measure: str, group: str = "all"
     ) -> Figure:
         key = (area_type, area, year, measure, group)
-        if area_type != "school":
-            found = self._benchmarks.get(key)
-            if found is None:
-                found = self._benchmarks[key] = self._figure(key)
-            return found
-        return self._figure(key)
+        found = self._figures.get(key)
+        if found is None:
+            if len(self._figures) >= FIGURES_KEPT:  # a worker renders a whole country
+                self._figures.clear()
+            found = self._figures[key] = self._figure(key)
+        return found
 
     def _figure(self, key: tuple) -> Figure:
         m = self.registry.measures[key[3]]
@@ -188,17 +198,9 @@ class Report:
         return self._strips[key]
 
 
-FIGURE_FIELDS = [
-    "value",
-    "status",
-    "cohort",
-    "lower",
-    "upper",
-    "computed",
-    "source",
-    "source_row",
-    "band",
-]
+FIGURES_KEPT = 50_000  # about 20 MB of figures; a task of 40 schools makes some 3,000
+# A figure carries every column but those that find it.
+FIGURE_FIELDS = [c for c in OBSERVATION_COLUMNS if c not in (*DIMENSIONS, "statistic", "prior")]
 GAP_FIELDS = ["value", "status", "computed", "measure", "group", "compared_with"]
 
 
