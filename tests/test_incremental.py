@@ -27,7 +27,7 @@ def test_second_build_builds_nothing_and_an_edit_rebuilds_only_its_pages(project
     study = project / "content" / "case-studies" / "medway-what-worked.md"
     study.write_text(study.read_text() + "\nA sentence added by the LA's editor.\n")
     third = build(paths, pdf=False)
-    assert not third.unchanged
+    assert not third.unchanged and not third.search_index_kept  # its text is searched
     assert third.changed == 1  # only the edited case study's page
     assert "A sentence added by the LA" in page.read_text()
     assert school.stat().st_mtime_ns == before[2]
@@ -51,6 +51,30 @@ def test_a_school_s_new_figure_rebuilds_only_the_pages_that_read_it(project, tmp
     cold = build(Paths(paths.data, paths.content, paths.templates, tmp_path / "cold"), pdf=False)
     assert cold.pages_rendered > school_pages  # every school page, and the LA pages
     for path in sorted((tmp_path / "cold").rglob("*")):
+        if path.is_file():
+            kept = project / "site" / path.relative_to(tmp_path / "cold")
+            assert kept.read_bytes() == path.read_bytes(), path
+
+
+def test_a_changed_figure_keeps_the_search_index(project, tmp_path):
+    # Figures are not indexed: a corrected attendance figure leaves every
+    # page's searchable text, and so the index, as it was.
+    paths = Paths(project / "data", project / "content", project / "templates", project / "site")
+    build(paths, pdf=False)
+    index = sorted((project / "site" / "pagefind").rglob("*"))
+    results = project / "data" / "sample-la" / "results.csv"
+    text = results.read_text()
+    assert "\n800001,2011,attendance,,93.4," in text
+    results.write_text(
+        text.replace("\n800001,2011,attendance,,93.4,", "\n800001,2011,attendance,,95.3,")
+    )
+    again = build(paths, pdf=False)
+    assert again.search_index_kept and not again.unchanged
+    assert "95.3%" in (project / "site" / "schools" / "800001" / "index.html").read_text()
+    assert sorted((project / "site" / "pagefind").rglob("*")) == index
+    cold = build(Paths(paths.data, paths.content, paths.templates, tmp_path / "cold"), pdf=False)
+    assert not cold.search_index_kept
+    for path in sorted((tmp_path / "cold" / "pagefind").rglob("*")):
         if path.is_file():
             kept = project / "site" / path.relative_to(tmp_path / "cold")
             assert kept.read_bytes() == path.read_bytes(), path

@@ -10,6 +10,7 @@ good site untouched.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import re
@@ -52,6 +53,7 @@ class BuildResult:
     pdfs_rendered: int = 0
     pages_rendered: int = 0  # school and LA pages made (the rest kept: nothing they read changed)
     la_figures_made: int = 0  # LAs whose downloads were made (the rest kept, as pages are)
+    search_index_kept: bool = False  # no page's searchable text changed: the index stayed
     files: int = 0
     changed: int = 0  # files actually written (the rest kept from the last build)
     unchanged: bool = False  # nothing read had changed: nothing was done
@@ -274,13 +276,39 @@ def start_search_index(copies: Path, site_dir: Path) -> subprocess.Popen:
     )
 
 
-def finish_search_index(search: subprocess.Popen, warnings: list[str]) -> None:
+def finish_search_index(search: subprocess.Popen, warnings: list[str]) -> bool:
     _, stderr = search.communicate()
     if search.returncode != 0:
         warnings.append(
             "search index not built (is the pagefind package installed?): "
             + (stderr.strip().splitlines() or ["no output"])[-1]
         )
+    return search.returncode == 0
+
+
+def search_digest(copies: Path) -> str:
+    """What the search index is made from: the pages' search copies, and Pagefind."""
+    try:
+        version = importlib.metadata.version("pagefind")
+    except importlib.metadata.PackageNotFoundError:
+        version = ""
+    return hashlib.sha256(f"{tree_hash(copies)} pagefind {version}".encode()).hexdigest()
+
+
+def keep_search_index(live: Path, site_dir: Path) -> bool:
+    """The last build's search index, linked into this one: when only figures
+    changed, no page's searchable text did (figures are not indexed)."""
+    if not (live / "pagefind").is_dir():
+        return False
+
+    def link(source: str, target: str) -> None:
+        try:
+            os.link(source, target)
+        except OSError:  # another file system
+            shutil.copy2(source, target)
+
+    shutil.copytree(live / "pagefind", site_dir / "pagefind", copy_function=link)
+    return True
 
 
 def _luminance(colour: str) -> float:
@@ -603,7 +631,10 @@ def build(
                 pages_rendered += out.pages
                 figures_made += len(out.tables)
                 bar.update()
-        search = start_search_index(copies, tmp)
+        search_key = search_digest(copies)
+        search_kept = manifest.get("search") == search_key and keep_search_index(paths.out, tmp)
+        if not search_kept:
+            search = start_search_index(copies, tmp)
         render_html.copy_assets(paths.templates, writer)
         writer.write("assets/brand.css", brand_css, "branding")
         if logo:
@@ -617,14 +648,13 @@ def build(
         files.finish()
         archive_editions(editions, writer)
         writer.write("edition.json", json.dumps({"year": year}) + "\n", "edition")
-        finish_search_index(search, dataset.warnings)
+        indexed = search_kept or finish_search_index(search, dataset.warnings)
         compare.sort(key=lambda r: (r["name"], r["urn"]))
         writer.write("compare/schools.json", downloads.to_json(compare), "compare data")
         publish(tmp, paths.out)
         records.prune()
-        write_manifest(
-            paths, {"inputs": inputs, "files": writer.hashes, "pages": count, "pdfs": pdfs}
-        )
+        manifest = {"inputs": inputs, "files": writer.hashes, "pages": count, "pdfs": pdfs}
+        write_manifest(paths, manifest | ({"search": search_key} if indexed else {}))
     except BaseException:
         if search is not None and search.poll() is None:
             search.kill()
@@ -640,6 +670,7 @@ def build(
         pdfs_rendered=rendered,
         pages_rendered=pages_rendered,
         la_figures_made=figures_made,
+        search_index_kept=search_kept,
         files=len(writer.written),
         changed=len(writer.changed),
         warnings=dataset.warnings,
