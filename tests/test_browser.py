@@ -83,7 +83,8 @@ def test_search_finds_a_school_and_the_result_opens_it(sample_site, query, expec
 
 
 def test_search_for_a_school_finds_its_page_not_those_that_list_it(sample_site):
-    # Other schools' pages name it among similar schools; those lists are not indexed.
+    # Other schools' pages and case studies name it among similar schools (no
+    # case study is about it); those lists are not indexed.
     with serve(sample_site) as base, browser() as b:
         page = b.new_page()
         page.goto(base + "search/index.html")
@@ -95,6 +96,7 @@ def test_search_for_a_school_finds_its_page_not_those_that_list_it(sample_site):
         )
         school_pages = {h for h in hrefs if "/schools/" in h}
         assert len(school_pages) == 1, hrefs
+        assert not [h for h in hrefs if "/case-studies/" in h], hrefs
         page.click(".pagefind-ui__result-link[href*='/schools/']")
         page.wait_for_load_state()
         assert page.inner_text("h1") == "Beacon Hill Primary School"
