@@ -247,10 +247,6 @@ class Downloads:
         self.std = standard_table(report.placements, self.names, self.la_of)
         self.added: set[str] = set()
 
-    def paths(self, code: str) -> list[str]:
-        """The files an LA's figures are written to (none for an LA without a page)."""
-        return [f"la/{code}/measures.{kind}" for kind in ("csv", "json")] * (code in self.published)
-
     def add(self, code: str, csv: str | bytes, json_body: str | bytes) -> None:
         """One LA's figures, from its worker."""
         self.added.add(code)
@@ -273,11 +269,12 @@ class Downloads:
         made from has changed (``workers.task_digests``): its files are kept, and
         its part of the whole site's files is read back from them. False when
         the live files do not begin with England's figures as they are now."""
+        if self.writer.live is None or code not in self.published:  # no files to read
+            return False
         parts = []
         for kind, england in (("csv", self.england[0]), ("json", self.england[1])):
-            path = self.writer.live / f"la/{code}/measures.{kind}" if self.writer.live else None
             try:
-                data = path.read_bytes() if path else b""
+                data = (self.writer.live / f"la/{code}/measures.{kind}").read_bytes()
             except OSError:
                 return False
             head = b"".join(s.encode("utf-8") for s in joined(kind, [england]))

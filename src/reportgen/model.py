@@ -165,11 +165,11 @@ def empty_observations() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=_dtype(c)) for c in OBSERVATION_COLUMNS})
 
 
-def _dtype(column: str, compact: bool = False) -> str:
+def _dtype(column: str) -> str:
     if column in ("year",):
         return "int64"
     if column == "source_row":
-        return "int32" if compact else "int64"
+        return "int32"
     if column in ("value", "cohort", "lower", "upper"):
         return "float64"
     if column in ("computed", "prior"):
@@ -191,19 +191,16 @@ def observations(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
         if given is not None and not (isinstance(default, float) and math.isnan(default)):
             given = _filled(given, default)
         if column in CATEGORICAL:
-            held = [default] if given is None else _held(given)
-            kind = pd.CategoricalDtype(
-                sorted(set(held) | (set(STATUSES) if column == "status" else set()))
-            )
+            kind = _categories(column, {default} if given is None else _held(given))
             if given is None:
                 codes = np.full(len(frame), kind.categories.get_loc(default), dtype=np.int16)
                 columns[column] = pd.Categorical.from_codes(codes, dtype=kind)
             else:
                 columns[column] = given.astype(kind).array
         elif given is None:
-            columns[column] = np.full(len(frame), default, dtype=_dtype(column, compact=True))
+            columns[column] = np.full(len(frame), default, dtype=_dtype(column))
         else:
-            columns[column] = given.astype(_dtype(column, compact=True)).to_numpy()
+            columns[column] = given.astype(_dtype(column)).to_numpy()
     return pd.DataFrame(columns, index=frame.index)
 
 
@@ -234,10 +231,15 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
         isinstance(frame["status"].dtype, pd.CategoricalDtype)
         and set(STATUSES) <= set(frame["status"].cat.categories)
     ):
-        kinds["status"] = pd.CategoricalDtype(sorted(_held(frame["status"]) | set(STATUSES)))
-    if "source_row" in frame and frame["source_row"].dtype != _dtype("source_row", compact=True):
-        kinds["source_row"] = _dtype("source_row", compact=True)
+        kinds["status"] = _categories("status", _held(frame["status"]))
+    if "source_row" in frame and frame["source_row"].dtype != _dtype("source_row"):
+        kinds["source_row"] = _dtype("source_row")
     return frame.astype(kinds) if kinds else frame
+
+
+def _categories(column: str, held: set) -> pd.CategoricalDtype:
+    """A category column's categories: every status is one from the start."""
+    return pd.CategoricalDtype(sorted(held | (set(STATUSES) if column == "status" else set())))
 
 
 def _held(column: pd.Series) -> set:

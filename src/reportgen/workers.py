@@ -223,7 +223,7 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
 
 
 class TaskRecords:
-    """What each pages task wrote in the last builds, by the digest of what it read
+    """What each task wrote in the last builds, by the digest of what it read
     (``task_digests``): its ``Output`` with each file's hash in place of its bytes
     (the files themselves are in the live site)."""
 
@@ -272,15 +272,14 @@ def render(job: Job | None, task: Task) -> Output:
     tools = _tools(job)
     if task.data:
         out = _data_output(job, task.la)
-        out.task = task
-        return out
-    misses = tools.cache.misses if tools.cache else 0
-    schools = _schools_of(job.report, task.la)
-    if task.la_page:
-        out = _la_output(job, tools, task.la, schools)
     else:
-        out = _schools_output(job, tools, schools[task.start : task.stop])
-    out.rendered = (tools.cache.misses - misses) if tools.cache else 0
+        misses = tools.cache.misses if tools.cache else 0
+        schools = _schools_of(job.report, task.la)
+        if task.la_page:
+            out = _la_output(job, tools, task.la, schools)
+        else:
+            out = _schools_output(job, tools, schools[task.start : task.stop])
+        out.rendered = (tools.cache.misses - misses) if tools.cache else 0
     out.task = task
     return out
 
