@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from . import downloads, measures, overall, pages, render_html, similar, standards, workers
+from . import downloads, measures, memory, overall, pages, render_html, similar, standards, workers
 from .content import Content, check_links, load_content
 from .csvfiles import MAX_FILE_BYTES
 from .errors import InputErrors
@@ -93,27 +93,29 @@ def drop_duplicates(obs: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
     column; between two files of the same standing the later one wins. Where
     the two disagree, a warning names the school, the measure and both sources.
     """
-    obs = obs.sort_values("prior", ascending=False, kind="stable")
+    if obs["prior"].any():  # else already in order: a national table is not copied
+        obs = obs.sort_values("prior", ascending=False, kind="stable")
     dup = obs.duplicated(KEY, keep=False)
-    if dup.any():
-        both = obs[dup]
-        values = both["value"].round(6).astype(str) + "|" + both["status"].astype(str)
-        differ = values.groupby([both[k] for k in KEY]).transform("nunique") > 1
-        clashes = both[differ].groupby(KEY, sort=True)
-        for n, (_, rows) in enumerate(clashes):
-            if n == 10:
-                warnings.append(f"... and {clashes.ngroups - 10} more figures that disagree")
-                break
-            kept = rows.iloc[-1]
-            others = "; ".join(
-                f"{source_text(r['source'], r['source_row'])} gives {_shown(r)}"
-                for _, r in rows.iloc[:-1].iterrows()
-            )
-            warnings.append(
-                f"{kept['area']} {kept['measure']} ({kept['group']}) "
-                f"{academic_year(int(kept['year']))}: using {_shown(kept)} from "
-                f"{source_text(kept['source'], kept['source_row'])}; {others}"
-            )
+    if not dup.any():
+        return obs if obs.index.is_monotonic_increasing else obs.sort_index()
+    both = obs[dup]
+    values = both["value"].round(6).astype(str) + "|" + both["status"].astype(str)
+    differ = values.groupby([both[k] for k in KEY]).transform("nunique") > 1
+    clashes = both[differ].groupby(KEY, sort=True)
+    for n, (_, rows) in enumerate(clashes):
+        if n == 10:
+            warnings.append(f"... and {clashes.ngroups - 10} more figures that disagree")
+            break
+        kept = rows.iloc[-1]
+        others = "; ".join(
+            f"{source_text(r['source'], r['source_row'])} gives {_shown(r)}"
+            for _, r in rows.iloc[:-1].iterrows()
+        )
+        warnings.append(
+            f"{kept['area']} {kept['measure']} ({kept['group']}) "
+            f"{academic_year(int(kept['year']))}: using {_shown(kept)} from "
+            f"{source_text(kept['source'], kept['source_row'])}; {others}"
+        )
     return obs.drop_duplicates(KEY, keep="last").sort_index()
 
 
@@ -505,6 +507,7 @@ def prepare(paths: Paths, hashes: dict[str, str]):
     key = data_fingerprint(paths, hashes)
     memo = _PREPARED.get(str(paths.out.resolve()))
     if memo is None or memo["key"] != key:
+        memory.map_large_arrays()
         registry, dataset, content = read_inputs(paths)
         report = compute(dataset, registry, content)
         memo = {

@@ -6,7 +6,9 @@ import codecs
 import csv
 import io
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -25,18 +27,32 @@ def read_header(path: Path) -> list[str]:
 
 
 def _decode(data: bytes, path: Path) -> str:
-    return data.decode(_encoding(data, path))
+    return data.decode(_encoding(lambda: _blocks(data), path))
 
 
-def _encoding(data: bytes, path: Path) -> str:
+BLOCK = 1 << 24  # text is decoded 16 MB at a time
+
+
+def _blocks(data: bytes) -> Iterator[bytes]:
+    for start in range(0, len(data), BLOCK):
+        yield data[start : start + BLOCK]
+
+
+def _file_blocks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        while block := fh.read(BLOCK):
+            yield block
+
+
+def _encoding(blocks: Callable[[], Iterable[bytes]], path: Path) -> str:
     """UTF-8 (with or without BOM), else Windows-1252 as Excel saves it: found
-    chunk by chunk, without holding the whole text (a national file decoded at
+    block by block, without holding the whole text (a national file decoded at
     once would take several times its size)."""
     for encoding in ("utf-8-sig", "cp1252"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            for start in range(0, len(data), 1 << 24):
-                decoder.decode(data[start : start + (1 << 24)])
+            for block in blocks():
+                decoder.decode(block)
             decoder.decode(b"", final=True)
             return encoding
         except UnicodeDecodeError:
@@ -68,24 +84,70 @@ def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -
         try:
             frame = pd.read_csv(
                 io.BytesIO(data),
-                encoding=_encoding(data, path),
+                encoding=_encoding(lambda: _blocks(data), path),
                 dtype="category" if categories else str,
                 keep_default_na=False,
                 index_col=False,
             )
         except pd.errors.ParserError as exc:
+            _check_widths(io.StringIO(_decode(data, path)), path)  # names the row
             raise InputError(f"{path}: not a readable CSV file ({exc})") from None
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-        rows = csv.reader(io.StringIO(_decode(data, path)))
-        width = len(next(rows, []))
-        for number, row in enumerate(rows, start=2):
-            if len(row) > width:
-                raise InputError(
-                    f"{path}, row {number}: {len(row)} cells, but the header names {width} "
-                    "columns (a comma inside a value needs quotes)"
-                )
+        _check_widths(io.StringIO(_decode(data, path)), path)
     frame.columns = [c.strip() for c in frame.columns]
     return frame
+
+
+CHUNK_ROWS = 1_000_000
+
+
+def read_table_parts(path: Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """``read_table(path, categories=True)`` in parts of ``rows`` rows, each
+    indexed by its rows' places in the whole file. A national file of figures
+    is read from disk a part at a time: neither its bytes nor its cells are
+    ever held whole (``CHUNK_ROWS`` at a time unless told)."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024**3} GB")
+    encoding = _encoding(lambda: _file_blocks(path), path)
+    reader = pd.read_csv(
+        path,
+        encoding=encoding,
+        dtype="category",
+        keep_default_na=False,
+        index_col=False,
+        chunksize=rows or CHUNK_ROWS,
+    )
+    with reader:
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                try:
+                    frame = next(reader, None)
+                except pd.errors.ParserError as exc:
+                    frame = exc
+            if isinstance(frame, Exception) or any(
+                issubclass(w.category, pd.errors.ParserWarning) for w in caught
+            ):
+                with path.open(encoding=encoding, newline="") as text:
+                    _check_widths(text, path)  # names the row
+            if isinstance(frame, Exception):
+                raise InputError(f"{path}: not a readable CSV file ({frame})") from None
+            if frame is None:
+                return
+            frame.columns = [c.strip() for c in frame.columns]
+            yield frame
+
+
+def _check_widths(text: TextIO, path: Path) -> None:
+    """Name the first row with more cells than the header has columns."""
+    rows = csv.reader(text)
+    width = len(next(rows, []))
+    for number, row in enumerate(rows, start=2):
+        if len(row) > width:
+            raise InputError(
+                f"{path}, row {number}: {len(row)} cells, but the header names {width} "
+                "columns (a comma inside a value needs quotes)"
+            )
 
 
 def per_distinct(

@@ -130,12 +130,18 @@ def rows_by_la(obs: pd.DataFrame, la_of: dict[str, str]) -> dict[str, np.ndarray
     alone, in a worker, and the whole site's are joined from them."""
     if obs.empty:
         return {}
+    row, las = la_codes(obs, la_of)
+    return {las[c]: part for c, part in positions_by(row).items()}
+
+
+def la_codes(obs: pd.DataFrame, la_of: dict[str, str]) -> tuple[np.ndarray, list[str]]:
+    """Each row's LA as a number, and the LA code of each number (England's is "")."""
     area = obs["area"].astype("category")
     per_area = pd.Index([la_of.get(a, a) for a in area.cat.categories], dtype=object)
     codes, las = pd.factorize(per_area)
     row = codes[area.cat.codes.to_numpy()]
-    row[(obs["area_type"] == "england").to_numpy()] = -1
-    return {("" if c < 0 else las[c]): part for c, part in positions_by(row).items()}
+    row[(obs["area_type"] == "england").to_numpy()] = len(las)
+    return row, [*las.tolist(), ""]
 
 
 def measure_text(table: pd.DataFrame) -> tuple[str, str]:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import dfe
-from .csvfiles import parse_figures, per_distinct, read_header, read_table
+from .csvfiles import parse_figures, per_distinct, read_header, read_table, read_table_parts
 from .errors import InputError, InputErrors, at, suggest, suggest_code
 from .model import (
     ENGLAND,
@@ -172,15 +172,16 @@ def _figures_columns(
     return out
 
 
-def read_results(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
-    frame = read_table(path, categories=True)
-    out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
-    out["area"] = _required_text(frame, "urn", path, problems, category=True)
-    out["area_type"] = "school"
-    out["band"] = _stripped(frame["band"], category=True) if "band" in frame else ""
-    out["statistic"] = "value"
-    out["computed"] = False
-    return out
+def read_results(path: Path, registry: Registry, problems: list[str]) -> Iterator[pd.DataFrame]:
+    """A results file's figures, a part at a time (see ``read_table_parts``)."""
+    for frame in read_table_parts(path):
+        out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
+        out["area"] = _required_text(frame, "urn", path, problems, category=True)
+        out["area_type"] = "school"
+        out["band"] = _stripped(frame["band"], category=True) if "band" in frame else ""
+        out["statistic"] = "value"
+        out["computed"] = False
+        yield observations(out)
 
 
 def read_benchmarks(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
@@ -390,7 +391,7 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         if kind == "dfe_metadata":
             continue
         if kind == "results":
-            frames.append(observations(read_results(path, registry, problems)))
+            frames.extend(read_results(path, registry, problems))
         elif kind == "benchmarks":
             frames.append(observations(read_benchmarks(path, registry, problems)))
         elif kind == "schools":
@@ -417,6 +418,7 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
     frames = [f for f in frames if not f.empty]
     if frames:
         ds.observations = concat(frames)
+        frames.clear()  # the parts, let go before the checks below
     _check_references(ds, problems)
     if problems:
         raise InputErrors(problems)
@@ -442,10 +444,10 @@ def _merge_schools(ds: Dataset) -> None:
 def _check_references(ds: Dataset, problems: list[str]) -> None:
     """Every figure and inspection must belong to a known school or LA."""
     obs = ds.observations
-    schools = obs[obs["area_type"] == "school"]
-    unknown = sorted(set(schools["area"]) - set(ds.schools))
+    school = obs["area_type"] == "school"  # the masks, not the rows: a national table is large
+    unknown = sorted(set(obs.loc[school, "area"].unique()) - set(ds.schools))
     for urn in unknown[:20]:
-        first = schools[schools["area"] == urn].iloc[0]
+        first = obs.loc[(school & (obs["area"] == urn)).idxmax()]
         source = source_text(first["source"], first["source_row"])
         hint = suggest_code(urn, set(ds.schools))
         problems.append(

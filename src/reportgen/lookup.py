@@ -26,23 +26,29 @@ class Lookup:
     same key twice, the later row wins (as a dictionary built in order would).
     """
 
-    def __init__(self, frame: pd.DataFrame, fields: list[str]):
+    def __init__(self, frame: pd.DataFrame, fields: list[str], where: np.ndarray | None = None):
+        """``where`` (a mask of the frame's rows) leaves rows out of the lookup
+        without copying the frame."""
         self.fields = fields
         if frame.empty:  # e.g. no gaps at all: the columns may not even exist
             frame = pd.DataFrame({c: pd.Series(dtype=object) for c in (*DIMENSIONS, *fields)})
+            where = None
         self.codes: list[dict] = []
         self.sizes: list[int] = []
         key = np.zeros(len(frame), dtype=np.int64)
         for dim in DIMENSIONS:
-            codes, uniques = pd.factorize(frame[dim], sort=False)
-            self.codes.append({u: i for i, u in enumerate(uniques.tolist())})
+            codes, uniques = codes_of(frame[dim])
+            self.codes.append({u: i for i, u in enumerate(uniques)})
             size = max(len(uniques), 1)
             self.sizes.append(size)
-            key = key * size + codes
+            key *= size
+            key += codes
         # The keys sorted, and where each row is in the frame: the columns are
         # read where they are (a category's codes), not copied in key order.
-        self.order = np.argsort(key, kind="stable")
+        rows = np.arange(len(frame)) if where is None else np.flatnonzero(where)
+        self.order = rows[np.argsort(key[rows], kind="stable")]
         self.keys = key[self.order]
+        del key, rows
         self.columns = {f: _reader(frame[f]) for f in fields}
         self.values = [np.array(list(c), dtype=object) for c in self.codes]
         # A page asks for many figures of one area: ``focus`` puts an area's
@@ -132,6 +138,15 @@ class _Coded:
 
     def __getitem__(self, i: int | slice) -> object:
         return self.values[self.codes[i]]
+
+
+def codes_of(column: pd.Series) -> tuple[np.ndarray, list]:
+    """Each row's code and the values coded. A category column has its codes
+    already (a byte or two a row); anything else is factorized."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy(), column.cat.categories.tolist()
+    codes, uniques = pd.factorize(column, sort=False)
+    return codes, uniques.tolist()
 
 
 def _reader(column: pd.Series) -> np.ndarray | _Coded:

@@ -27,11 +27,13 @@ def suppress_small_groups(
     be worked out by subtraction. So where exactly one member is hidden, the
     published member with the fewest pupils is hidden too (secondary suppression).
     """
-    out = obs.copy()
+    # A shallow copy: only the columns a suppression changes are copied, when
+    # it changes them (pandas copies on write).
+    out = obs.copy(deep=False)
     small = (out["cohort"] < min_pupils) & (out["status"] == "ok")
     _hide(out, out.index[small])
     for members in partitions:
-        part = out[out["group"].isin(members)]
+        part = out.loc[out["group"].isin(members), [*KEY, "group", "status", "cohort"]]
         if part.empty:
             continue
         key = [part["area_type"], part["area"], part["year"], part["measure"], part["statistic"]]
@@ -71,7 +73,8 @@ def weighted_benchmarks(
     or LAs (England): a handful of case-study schools is not their LA, and one
     LA's schools are not England.
     """
-    school = obs[(obs["area_type"] == "school") & (obs["status"] == "ok")].copy()
+    published = (obs["area_type"] == "school") & (obs["status"] == "ok")
+    school = obs.loc[published, ["area", "year", "measure", "group", "value", "cohort"]]
     if school.empty:
         return obs.iloc[0:0]
     school["la"] = school["area"].map(schools_la)
@@ -110,9 +113,9 @@ def weighted_benchmarks(
     agg["source"] = "computed from " + agg["n"].astype(str) + " schools' figures"
     agg["source_row"] = 0
 
-    given = obs[obs["area_type"] == level]
+    given = obs.loc[obs["area_type"] == level, keys]
     if not given.empty:
-        have = pd.MultiIndex.from_frame(given[keys])
+        have = pd.MultiIndex.from_frame(given)
         agg = agg[~pd.MultiIndex.from_frame(agg[keys]).isin(have)]
     return agg[OBSERVATION_COLUMNS]
 
@@ -135,13 +138,20 @@ def with_predecessors(obs: pd.DataFrame, predecessor_of: dict[str, str]) -> pd.D
     it has none of its own (an academy that replaced a maintained school keeps
     the history parents know). The copied rows name the predecessor in their source.
     """
-    school = obs[obs["area_type"] == "school"]
-    years = school.groupby("area")["year"].agg(set).to_dict()
+    if not predecessor_of:
+        return obs
+    # Only the schools in a link are looked at: a national table is not copied.
+    school = obs["area_type"] == "school"
+    mine = obs.loc[school & obs["area"].isin(set(predecessor_of)), ["area", "year"]]
+    years = mine.groupby("area", observed=True)["year"].agg(set).to_dict()
+    theirs = obs[school & obs["area"].isin(set(predecessor_of.values()))]
+    rows_of = dict(list(theirs.groupby("area", observed=True, sort=False)))
     copies = []
     for successor, predecessor in predecessor_of.items():
-        rows = school[
-            (school["area"] == predecessor) & ~school["year"].isin(years.get(successor, set()))
-        ]
+        rows = rows_of.get(predecessor)
+        if rows is None:
+            continue
+        rows = rows[~rows["year"].isin(years.get(successor, set()))]
         if rows.empty:
             continue
         rows = rows.assign(
@@ -156,7 +166,7 @@ def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """England's figure for a progress measure is its centre (0, or 1000 for CVA)
     by construction; DfE files leave it blank, so it is supplied where missing."""
     centred = {m.id: m.centre for m in registry.measures.values() if m.centre is not None and m.ci}
-    years = obs[obs["measure"].isin(centred)][["year", "measure"]].drop_duplicates()
+    years = obs.loc[obs["measure"].isin(centred), ["year", "measure"]].drop_duplicates()
     given = obs[(obs["area_type"] == "england") & (obs["status"] == "ok") & (obs["group"] == "all")]
     have = set(zip(given["year"], given["measure"], strict=True))
     rows = [
@@ -181,14 +191,13 @@ def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
         for y, m in years.itertuples(index=False, name=None)
         if (y, m) not in have
     ]
-    out = obs.drop(
-        obs.index[
-            (obs["area_type"] == "england")
-            & (obs["group"] == "all")
-            & obs["measure"].isin(centred)
-            & (obs["status"] != "ok")
-        ]
+    blank = (
+        (obs["area_type"] == "england")
+        & (obs["group"] == "all")
+        & obs["measure"].isin(centred)
+        & (obs["status"] != "ok")
     )
+    out = obs[~blank] if blank.any() else obs  # not copied when nothing goes
     return concat([out, pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)]) if rows else out
 
 

@@ -12,12 +12,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import charts
 from .content import Content
 from .formatting import format_change, format_value, status_explanation, status_label
-from .lookup import DIMENSIONS, Lookup
+from .lookup import DIMENSIONS, Lookup, codes_of
 from .measures import band, significance, trend
 from .model import (
     ENGLAND,
@@ -111,24 +112,10 @@ class Report:
 
     def __post_init__(self) -> None:
         # Medians (from benchmarks files) are downloaded, not looked up.
-        median = self.obs["statistic"] == "median"
-        obs = self.obs[~median] if median.any() else self.obs
-        self.index = Lookup(obs, FIGURE_FIELDS)
+        obs = self.obs
+        self.index = Lookup(obs, FIGURE_FIELDS, where=(obs["statistic"] != "median").to_numpy())
         self.gap_index = Lookup(self.gaps, GAP_FIELDS)
-        school = obs.loc[obs["area_type"] == "school", ["area", "year", "measure"]]
-        category = school["measure"].map(
-            {m.id: m.category for m in self.registry.measures.values()}
-        )
-        results = school[category.notna() & (category != "context")]
-        self.years_by_area = {
-            ("school", urn): sorted(set(years))
-            for urn, years in results.groupby("area", sort=False)["year"]
-        }
-        context = school[category == "context"]
-        self.context_years = {
-            key: int(y)
-            for key, y in context.groupby(["area", "measure"], sort=False)["year"].max().items()
-        }
+        self.years_by_area, self.context_years = school_years(obs, self.registry)
         self.placements_by_school: dict[str, list[Placement]] = defaultdict(list)
         for p in self.placements:
             self.placements_by_school[p.urn].append(p)
@@ -196,6 +183,38 @@ class Report:
                 if s.phase == phase and (f := self.figure("school", s.urn, year, measure)).ok
             ]
         return self._strips[key]
+
+
+def school_years(obs: pd.DataFrame, registry: Registry) -> tuple[dict, dict]:
+    """The years each school has results in, {("school", URN): [years]}, and the
+    latest year of each of its context figures, {(URN, measure): year}.
+
+    Worked on the columns' codes: grouping a national table's rows by school
+    would copy them.
+    """
+    school = (obs["area_type"] == "school").to_numpy()
+    area, urns = codes_of(obs["area"])
+    school = school & (area >= 0)
+    measure, ids = codes_of(obs["measure"])
+    kind = [registry.measures[m].category if m in registry.measures else None for m in ids]
+    context = np.array([k == "context" for k in kind] + [False])[measure]
+    result = np.array([k not in (None, "context") for k in kind] + [False])[measure]
+    year = obs["year"].to_numpy(dtype=np.int64)
+    first = int(year.min()) if len(year) else 0
+    span = int(year.max()) - first + 1 if len(year) else 1
+    pick = school & result
+    held = np.unique(area[pick].astype(np.int64) * span + (year[pick] - first))
+    years_by_area: dict[tuple, list[int]] = defaultdict(list)
+    for a, y in zip((held // span).tolist(), (held % span + first).tolist(), strict=True):
+        years_by_area[("school", urns[a])].append(y)
+    pick = school & context
+    pair = area[pick].astype(np.int64) * len(ids) + measure[pick]
+    latest = pd.Series(year[pick]).groupby(pair).max()
+    context_years = {
+        (urns[p // len(ids)], ids[p % len(ids)]): int(y)
+        for p, y in zip(latest.index.tolist(), latest.tolist(), strict=True)
+    }
+    return dict(years_by_area), context_years
 
 
 FIGURES_KEPT = 50_000  # about 20 MB of figures; a task of 40 schools makes some 3,000

@@ -148,14 +148,16 @@ def _exclusion(standard: Standard, school: School, year: int, figures: dict) -> 
     return ""
 
 
-def figures_by_school_year(obs: pd.DataFrame) -> dict[tuple[str, int], dict]:
-    """{(urn, year): {(measure, field): value}} for whole-cohort school figures."""
-    school = obs[(obs["area_type"] == "school") & (obs["group"] == "all")]
-    out: dict[tuple[str, int], dict] = {}
+def figures_by_school_year(obs: pd.DataFrame, measures: set[str]) -> dict[tuple[str, int], dict]:
+    """{(urn, year): {(measure, field): value}} for whole-cohort school figures
+    on ``measures`` (those the standards read: a national table holds millions)."""
     cols = ["area", "year", "measure", "value", "lower", "upper", "cohort", "status"]
-    for area, year, measure, value, lower, upper, cohort, status in school[cols].itertuples(
-        index=False, name=None
-    ):
+    school = (obs["area_type"] == "school") & (obs["group"] == "all")
+    wanted = school & obs["measure"].isin(measures)
+    out: dict[tuple[str, int], dict] = {}
+    for area, year, measure, value, lower, upper, cohort, status in obs.loc[
+        wanted, cols
+    ].itertuples(index=False, name=None):
         figs = out.setdefault((area, int(year)), {})
         figs[(measure, "value")] = value
         figs[(measure, "lower")] = lower
@@ -175,6 +177,19 @@ def england_figures(obs: pd.DataFrame) -> dict[tuple[str, int, str], float]:
     }
 
 
+def measures_read(standards: list[Standard]) -> set[str]:
+    """Every measure a standard reads: its criteria in every era, its indicators,
+    and the measure whose cohort decides whether a school is assessed."""
+    found = set()
+    for standard in standards:
+        for crit in standard.criteria:
+            found.update(c["measure"] for c in iter_conditions(crit.when))
+        for ind in standard.indicators:
+            found.update(c["measure"] for c in iter_conditions(ind["when"]))
+        found.add(standard.not_assessed.get("cohort_measure", ""))
+    return found - {""}
+
+
 def place_schools(
     obs: pd.DataFrame, schools: dict[str, School], registry: Registry
 ) -> list[Placement]:
@@ -184,7 +199,7 @@ def place_schools(
     measure the rule uses; phase follows from that (a secondary school has no
     KS2 results), and so do middle and all-through schools.
     """
-    figures = figures_by_school_year(obs)
+    figures = figures_by_school_year(obs, measures_read(registry.standards))
     england = england_figures(obs)
     years_by_school: dict[str, set[int]] = {}
     for urn, year in figures:

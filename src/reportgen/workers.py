@@ -23,8 +23,6 @@ happens once per worker, not once per task. Three ways to run, one interface
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import functools
 import gc
 import hashlib
@@ -42,9 +40,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import downloads, pages, render_html
+from . import downloads, memory, pages, render_html
 from .errors import InputError
-from .lookup import positions_by
 
 
 @dataclass
@@ -169,11 +166,12 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
     by_la: dict[str, str] = defaultdict(str)  # an LA's and all its schools'
     for frame in (f for f in (report.obs, report.gaps) if not f.empty):
         rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-        for code, where in downloads.rows_by_la(frame, la_of).items():
-            by_la[code] += hashlib.sha256(rows[where]).hexdigest()
+        codes, las = downloads.la_codes(frame, la_of)
+        for c, digest in digests_by(codes, rows):
+            by_la[las[c]] += digest
         codes, areas = pd.factorize(frame["area"])
-        for c, where in positions_by(codes).items():
-            by_area[areas[c]] += hashlib.sha256(rows[where]).hexdigest()
+        for c, digest in digests_by(codes, rows):
+            by_area[areas[c]] += digest
     grades = defaultdict(list)
     for (urn, year), grade in report.grades.items():
         grades[urn].append((year, grade))
@@ -220,6 +218,18 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
             digest.update(f"{record(urn)} {by_area[urn]}".encode())
         out[task] = digest.hexdigest()
     return out
+
+
+def digests_by(codes: np.ndarray, rows: np.ndarray) -> Iterator[tuple[int, str]]:
+    """(code, digest of its rows' hashes in order) for each integer code: the
+    hashes sorted once and read in slices (a national table has millions)."""
+    order = np.argsort(codes, kind="stable")
+    ordered = rows[order]
+    found, starts = np.unique(codes[order], return_index=True)
+    del order
+    ends = [*starts[1:].tolist(), len(ordered)]
+    for c, start, end in zip(found.tolist(), starts.tolist(), ends, strict=True):
+        yield c, hashlib.sha256(ordered[start:end]).hexdigest()
 
 
 class TaskRecords:
@@ -402,7 +412,7 @@ def run(
     # and again while pages and PDFs are made (and, after a fork, would copy
     # every memory page the parent shares with its workers).
     gc.collect()
-    _trim_heap()
+    memory.trim_heap()
     gc.freeze()
     try:
         if executor:
@@ -418,14 +428,6 @@ def run(
     finally:
         _JOB = None
         gc.unfreeze()
-
-
-def _trim_heap() -> None:
-    """Hand the memory freed while computing back to the system (glibc keeps it
-    in the heap otherwise): the parent then holds only what it uses, and forked
-    workers do not start with its free pages counted in theirs."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _on_dask(job: Job, todo: list[Task], address: str) -> Iterator[Output]:
