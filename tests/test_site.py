@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import subprocess
 import sys
@@ -254,3 +255,29 @@ def test_search_index_from_the_slim_copies_is_the_index_of_the_pages(sample_site
     built = files(sample_site / "pagefind")
     assert len(built) > 20
     assert files(tmp_path / "pagefind") == built
+
+
+def _indexed(site: Path) -> dict[str, str]:
+    """{page URL: the text Pagefind indexed for it}, read from its fragments."""
+    out = {}
+    for path in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
+        data = gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd")
+        fragment = json.loads(data)
+        out[fragment["url"]] = fragment["content"]
+    return out
+
+
+def test_search_indexes_what_a_page_is_about_not_its_figures(sample_site):
+    # What the search page offers: name, town, postcode, URN, LA. A school's
+    # figures, standards and Ofsted grades, and an LA's tables and lists of
+    # schools, would make every school's page come up for "floor" or "Good",
+    # and an LA's for each of its schools' names.
+    indexed = _indexed(sample_site)
+    school = indexed["/schools/800001/"]
+    for word in ("Abbey Fields Junior School", "Hallam Green", "RF1 7AB", "800001", "Riverford"):
+        assert word in school, school
+    assert "%" not in school and "floor" not in school and "Ofsted" not in school
+    la = indexed["/la/999/"]
+    assert la.startswith("Riverford. Local authority 999") and "commentary" in la
+    assert "Abbey Fields" not in la and "%" not in la
+    assert not [u for u, t in indexed.items() if "/schools/" in u and "floor" in t]

@@ -9,6 +9,7 @@ good site untouched.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib.metadata
 import json
@@ -507,9 +508,9 @@ def prepare(paths: Paths, hashes: dict[str, str]):
     key = data_fingerprint(paths, hashes)
     memo = _PREPARED.get(str(paths.out.resolve()))
     if memo is None or memo["key"] != key:
-        memory.map_large_arrays()
-        registry, dataset, content = read_inputs(paths)
-        report = compute(dataset, registry, content)
+        with memory.large_arrays_mapped():
+            registry, dataset, content = read_inputs(paths)
+            report = compute(dataset, registry, content)
         memo = {
             "key": key,
             "registry": registry,
@@ -538,7 +539,10 @@ def build(
     jobs: int = 1,
     progress: bool = False,
     executor: str | None = None,
+    preview: bool = False,
 ) -> BuildResult:
+    """Build the site. A ``preview`` (``serve``) keeps the computed figures for
+    its next build, so that an edit of content or templates is quick."""
     started = time.perf_counter()
     manifest = read_manifest(paths)
     hashes = input_hashes(paths)
@@ -553,7 +557,7 @@ def build(
             out=paths.out,
             unchanged=True,
         )
-    registry, dataset, content, report, prepared = prepare(paths, hashes)
+    registry, dataset, content, report = prepare(paths, hashes)[:4]
     brand_css, logo = branding(content.site, paths.content)
     year = edition_year(report)
     editions = earlier_editions(paths.out, year)
@@ -634,6 +638,13 @@ def build(
                 pages_rendered += out.pages
                 figures_made += len(out.tables)
                 bar.update()
+        if not preview:
+            # The figures are not needed any more: they go before Pagefind
+            # starts, which takes memory of its own (the parent waits for it).
+            _PREPARED.clear()
+            report = job = None
+            gc.collect()
+            memory.trim_heap()
         search_key = search_digest(copies)
         search_kept = manifest.get("search") == search_key and keep_search_index(paths.out, tmp)
         if not search_kept:

@@ -60,7 +60,7 @@ def serve(args: argparse.Namespace) -> int:
     def rebuild() -> None:
         started = time.perf_counter()
         try:
-            result = build(paths, pdf=False)
+            result = build(paths, pdf=False, preview=True)
         except InputError as exc:
             report_errors(exc)
             app.error = exc.problems if isinstance(exc, InputErrors) else [str(exc)]
