@@ -119,19 +119,18 @@ def read_table_parts(path: Path, rows: int | None = None) -> Iterator[pd.DataFra
     )
     with reader:
         while True:
+            frame, failed = None, None
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", pd.errors.ParserWarning)
                 try:
                     frame = next(reader, None)
                 except pd.errors.ParserError as exc:
-                    frame = exc
-            if isinstance(frame, Exception) or any(
-                issubclass(w.category, pd.errors.ParserWarning) for w in caught
-            ):
+                    failed = exc
+            if failed or any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
                 with path.open(encoding=encoding, newline="") as text:
                     _check_widths(text, path)  # names the row
-            if isinstance(frame, Exception):
-                raise InputError(f"{path}: not a readable CSV file ({frame})") from None
+            if failed:
+                raise InputError(f"{path}: not a readable CSV file ({failed})") from None
             if frame is None:
                 return
             frame.columns = [c.strip() for c in frame.columns]
