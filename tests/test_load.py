@@ -114,3 +114,18 @@ def test_a_row_with_more_cells_than_the_header_is_named(tmp_path, registry, part
     write(tmp_path, "results.csv", "urn,year,measure,value\n" + rows)
     with pytest.raises(InputError, match=r"results.csv, row 5: 5 cells, but the header names 4"):
         load(tmp_path, registry)
+
+
+def test_codes_of_digits_are_kept_as_written(tmp_path, registry, parts):
+    # pandas reads a column of digits as numbers when asked for categories:
+    # a URN written with a leading zero must still name its school.
+    write(tmp_path, "schools.csv", "urn,name,la_code,phase\n080001,Zero Primary,999,primary\n")
+    write(tmp_path, "las.csv", LAS)
+    write(
+        tmp_path,
+        "results.csv",
+        "urn,year,measure,value\n080001,2011,ks2_l4_en,1.0\n080001,2010,ks2_l4_en,1\n",
+    )
+    obs = load(tmp_path, registry).observations
+    assert set(obs["area"]) == {"080001"}
+    assert sorted(obs["value"]) == [1.0, 1.0]

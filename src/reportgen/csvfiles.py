@@ -85,7 +85,7 @@ def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -
             frame = pd.read_csv(
                 io.BytesIO(data),
                 encoding=_encoding(lambda: _blocks(data), path),
-                dtype="category" if categories else str,
+                dtype=str,
                 keep_default_na=False,
                 index_col=False,
             )
@@ -95,7 +95,14 @@ def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         _check_widths(io.StringIO(_decode(data, path)), path)
     frame.columns = [c.strip() for c in frame.columns]
-    return frame
+    return as_text_categories(frame) if categories else frame
+
+
+def as_text_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each column as categories of its cells' text. Read as text first:
+    pandas' own ``dtype="category"`` turns a column of digits into numbers
+    (URN "080001" would become 80001, and "1.0" the same as "1")."""
+    return frame.astype("category")
 
 
 CHUNK_ROWS = 1_000_000
@@ -112,7 +119,7 @@ def read_table_parts(path: Path, rows: int | None = None) -> Iterator[pd.DataFra
     reader = pd.read_csv(
         path,
         encoding=encoding,
-        dtype="category",
+        dtype=str,
         keep_default_na=False,
         index_col=False,
         chunksize=rows or CHUNK_ROWS,
@@ -134,7 +141,7 @@ def read_table_parts(path: Path, rows: int | None = None) -> Iterator[pd.DataFra
             if frame is None:
                 return
             frame.columns = [c.strip() for c in frame.columns]
-            yield frame
+            yield as_text_categories(frame)
 
 
 def _check_widths(text: TextIO, path: Path) -> None:
