@@ -520,7 +520,7 @@ def prepare(paths: Paths, hashes: dict[str, str]):
         }
         _PREPARED.clear()
         _PREPARED[str(paths.out.resolve())] = memo
-        return registry, dataset, content, report, memo
+        return registry, dataset, content, report
     registry, dataset, report = memo["registry"], memo["dataset"], memo["report"]
     problems: list[str] = []
     content = load_content(paths.content, load_site_config(paths.content), problems)
@@ -530,7 +530,7 @@ def prepare(paths: Paths, hashes: dict[str, str]):
         content, set(dataset.schools), set(dataset.las)
     )
     report.content = content
-    return registry, dataset, content, report, memo
+    return registry, dataset, content, report
 
 
 def build(
@@ -557,7 +557,7 @@ def build(
             out=paths.out,
             unchanged=True,
         )
-    registry, dataset, content, report = prepare(paths, hashes)[:4]
+    registry, dataset, content, report = prepare(paths, hashes)
     brand_css, logo = branding(content.site, paths.content)
     year = edition_year(report)
     editions = earlier_editions(paths.out, year)

@@ -60,16 +60,14 @@ def _encoding(blocks: Callable[[], Iterable[bytes]], path: Path) -> str:
     raise InputError(f"{path}: cannot read the text (not UTF-8 or Windows-1252)")
 
 
-def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -> pd.DataFrame:
+def read_table(path: Path, fold_extra: bool = False) -> pd.DataFrame:
     """A CSV as strings, exactly as written (no NA guessing: 'NA' is a DfE code).
 
     ``fold_extra`` joins cells beyond the header's last column into it: GIAS
     writes several linked establishments as unquoted, comma-separated cells.
-    ``categories`` reads each column as categories: a long file of figures
-    repeats few values, and a text object a cell would take gigabytes.
+    Files of figures are read by ``read_table_parts``.
     """
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024**3} GB")
+    _check_size(path)
     data = path.read_bytes()
     if fold_extra:
         rows = list(csv.reader(io.StringIO(_decode(data, path))))
@@ -95,26 +93,29 @@ def read_table(path: Path, fold_extra: bool = False, categories: bool = False) -
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
         _check_widths(io.StringIO(_decode(data, path)), path)
     frame.columns = [c.strip() for c in frame.columns]
-    return as_text_categories(frame) if categories else frame
+    return frame
 
 
-def as_text_categories(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each column as categories of its cells' text. Read as text first:
-    pandas' own ``dtype="category"`` turns a column of digits into numbers
-    (URN "080001" would become 80001, and "1.0" the same as "1")."""
-    return frame.astype("category")
+def _check_size(path: Path) -> None:
+    """Refuse an absurd file before reading it into memory."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InputError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024**3} GB")
 
 
 CHUNK_ROWS = 1_000_000
 
 
 def read_table_parts(path: Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
-    """``read_table(path, categories=True)`` in parts of ``rows`` rows, each
-    indexed by its rows' places in the whole file. A national file of figures
-    is read from disk a part at a time: neither its bytes nor its cells are
-    ever held whole (``CHUNK_ROWS`` at a time unless told)."""
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"{path}: the file is larger than {MAX_FILE_BYTES // 1024**3} GB")
+    """A file of figures as ``read_table`` reads it, in parts of ``rows`` rows
+    (``CHUNK_ROWS`` unless told), each indexed by its rows' places in the whole
+    file, and each column as categories: a long file repeats few values, and
+    a text object a cell would take gigabytes. A national file is read from
+    disk a part at a time: neither its bytes nor its cells are ever held whole.
+
+    Cells are read as text and then made categories: pandas' own
+    ``dtype="category"`` turns a column of digits into numbers (URN "080001"
+    would become 80001, and "1.0" the same as "1")."""
+    _check_size(path)
     encoding = _encoding(lambda: _file_blocks(path), path)
     reader = pd.read_csv(
         path,
@@ -141,7 +142,7 @@ def read_table_parts(path: Path, rows: int | None = None) -> Iterator[pd.DataFra
             if frame is None:
                 return
             frame.columns = [c.strip() for c in frame.columns]
-            yield as_text_categories(frame)
+            yield frame.astype("category")
 
 
 def _check_widths(text: TextIO, path: Path) -> None:

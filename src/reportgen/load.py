@@ -184,26 +184,28 @@ def read_results(path: Path, registry: Registry, problems: list[str]) -> Iterato
         yield observations(out)
 
 
-def read_benchmarks(path: Path, registry: Registry, problems: list[str]) -> pd.DataFrame:
-    frame = read_table(path, categories=True)
-    out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
-    area = _required_text(frame, "area", path, problems)
-    is_england = area.str.lower().isin(["england", "e", ENGLAND.lower()])
-    out["area"] = area.where(~is_england, ENGLAND)
-    out["area_type"] = np.where(is_england, "england", "la")
-    stat = (
-        frame["statistic"].astype(str).str.strip().str.lower().replace("", "average")
-        if "statistic" in frame
-        else pd.Series("average", index=frame.index)
-    )
-    stat = stat.replace({"mean": "average"})
-    for idx in stat.index[~stat.isin(["average", "median"])][:20]:
-        problems.append(
-            f"{at(path, idx + 2, 'statistic')}: expected 'average' or 'median', found {stat[idx]!r}"
+def read_benchmarks(path: Path, registry: Registry, problems: list[str]) -> Iterator[pd.DataFrame]:
+    """A benchmarks file's figures, a part at a time (see ``read_table_parts``)."""
+    for frame in read_table_parts(path):
+        out = _figures_columns(frame, path, problems, set(registry.measures), set(registry.groups))
+        area = _required_text(frame, "area", path, problems)
+        is_england = area.str.lower().isin(["england", "e", ENGLAND.lower()])
+        out["area"] = area.where(~is_england, ENGLAND)
+        out["area_type"] = np.where(is_england, "england", "la")
+        stat = (
+            frame["statistic"].astype(str).str.strip().str.lower().replace("", "average")
+            if "statistic" in frame
+            else pd.Series("average", index=frame.index)
         )
-    out["statistic"] = stat
-    out["computed"] = False
-    return out
+        stat = stat.replace({"mean": "average"})
+        for idx in stat.index[~stat.isin(["average", "median"])][:20]:
+            problems.append(
+                f"{at(path, idx + 2, 'statistic')}: expected 'average' or 'median', "
+                f"found {stat[idx]!r}"
+            )
+        out["statistic"] = stat
+        out["computed"] = False
+        yield observations(out)
 
 
 def _records(frame: pd.DataFrame) -> Iterator[tuple[int, dict]]:
@@ -393,7 +395,7 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         if kind == "results":
             frames.extend(read_results(path, registry, problems))
         elif kind == "benchmarks":
-            frames.append(observations(read_benchmarks(path, registry, problems)))
+            frames.extend(read_benchmarks(path, registry, problems))
         elif kind == "schools":
             school_figures += read_schools(path, registry, problems, ds)
         elif kind in ("las", "dfe_la_codes"):

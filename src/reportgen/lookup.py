@@ -158,6 +158,14 @@ def _reader(column: pd.Series) -> np.ndarray | _Coded:
 def positions_by(codes: np.ndarray) -> dict[int, np.ndarray]:
     """The positions of each integer code in ``codes``, in order: a long table's
     rows grouped by one key in a single sort, not one scan of the table a group."""
+    order, runs = runs_of(codes)
+    return {code: order[start:end] for code, start, end in runs}
+
+
+def runs_of(codes: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int, int]]]:
+    """The positions of ``codes`` sorted by code (in order within a code), and
+    (code, start, end) of each code's run in them."""
     order = np.argsort(codes, kind="stable")
     found, starts = np.unique(codes[order], return_index=True)
-    return dict(zip(found.tolist(), np.split(order, starts[1:]), strict=True)) if len(order) else {}
+    ends = [*starts[1:].tolist(), len(order)]
+    return order, list(zip(found.tolist(), starts.tolist(), ends, strict=True))

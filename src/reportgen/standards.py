@@ -177,13 +177,17 @@ def england_figures(obs: pd.DataFrame) -> dict[tuple[str, int, str], float]:
     }
 
 
+def criteria_measures(standard: Standard) -> set[str]:
+    """The measures a standard's criteria read, in every era."""
+    return {c["measure"] for crit in standard.criteria for c in iter_conditions(crit.when)}
+
+
 def measures_read(standards: list[Standard]) -> set[str]:
     """Every measure a standard reads: its criteria in every era, its indicators,
     and the measure whose cohort decides whether a school is assessed."""
     found = set()
     for standard in standards:
-        for crit in standard.criteria:
-            found.update(c["measure"] for c in iter_conditions(crit.when))
+        found |= criteria_measures(standard)
         for ind in standard.indicators:
             found.update(c["measure"] for c in iter_conditions(ind["when"]))
         found.add(standard.not_assessed.get("cohort_measure", ""))
@@ -206,9 +210,7 @@ def place_schools(
         years_by_school.setdefault(urn, set()).add(year)
     placements: list[Placement] = []
     for standard in registry.standards:
-        measures_used = {
-            c["measure"] for crit in standard.criteria for c in iter_conditions(crit.when)
-        }
+        measures_used = criteria_measures(standard)
         for urn, school in schools.items():
             run = 0
             for year in sorted(years_by_school.get(urn, ())):

@@ -42,6 +42,7 @@ import pandas as pd
 
 from . import downloads, memory, pages, render_html
 from .errors import InputError
+from .lookup import runs_of
 
 
 @dataclass
@@ -223,13 +224,11 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
 def digests_by(codes: np.ndarray, rows: np.ndarray) -> Iterator[tuple[int, str]]:
     """(code, digest of its rows' hashes in order) for each integer code: the
     hashes sorted once and read in slices (a national table has millions)."""
-    order = np.argsort(codes, kind="stable")
+    order, runs = runs_of(codes)
     ordered = rows[order]
-    found, starts = np.unique(codes[order], return_index=True)
     del order
-    ends = [*starts[1:].tolist(), len(ordered)]
-    for c, start, end in zip(found.tolist(), starts.tolist(), ends, strict=True):
-        yield c, hashlib.sha256(ordered[start:end]).hexdigest()
+    for code, start, end in runs:
+        yield code, hashlib.sha256(ordered[start:end]).hexdigest()
 
 
 class TaskRecords:
