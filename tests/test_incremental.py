@@ -6,13 +6,15 @@ import subprocess
 import sys
 import time
 
-from reportgen import synth
+import pytest
+
+from reportgen import render_html, synth
 from reportgen.build import Paths, build, compute, read_inputs
 
 from .conftest import ROOT
 
 
-def test_second_build_builds_nothing_and_an_edit_rebuilds_only_its_pages(project):
+def test_second_build_builds_nothing_and_an_edit_rebuilds_only_its_pages(project, monkeypatch):
     paths = Paths(project / "data", project / "content", project / "templates", project / "site")
     first = build(paths, pdf=False)
     assert first.changed == first.files > 150
@@ -26,9 +28,12 @@ def test_second_build_builds_nothing_and_an_edit_rebuilds_only_its_pages(project
 
     study = project / "content" / "case-studies" / "medway-what-worked.md"
     study.write_text(study.read_text() + "\nA sentence added by the LA's editor.\n")
+    joined = []  # the downloads are joined from parts: none is when no figure changed
+    monkeypatch.setattr(render_html.Part, "write_to", lambda part, out: joined.append(part))
     third = build(paths, pdf=False)
     assert not third.unchanged and not third.search_index_kept  # its text is searched
     assert third.changed == 1  # only the edited case study's page
+    assert joined == []  # every download linked from the last build, none made again
     assert "A sentence added by the LA" in page.read_text()
     assert school.stat().st_mtime_ns == before[2]
 
@@ -148,3 +153,32 @@ def test_a_killed_build_leaves_the_last_good_site(project):
     build(paths, pdf=False)  # the next build cleans up and succeeds
     assert b"Changed title" in (project / "site" / "index.html").read_bytes()
     assert not list(project.glob(".site.building-*"))
+
+
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_a_joined_file_is_its_parts_and_is_linked_when_they_are_the_same(
+    tmp_path, monkeypatch, kernel_copy
+):
+    if not kernel_copy:  # as on a system without copy_file_range
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    source = tmp_path / "la.csv"
+    source.write_bytes(b"head\nrow 1\nrow 2\ntail\n")
+    parts = [
+        render_html.Part.of(b"header\n"),
+        render_html.Part("digest of rows 1 and 2", file=source, start=5, length=12),
+    ]
+    first = render_html.Writer(tmp_path / "one")
+    first.write_joined("downloads/all.csv", parts, "test")
+    assert (tmp_path / "one/downloads/all.csv").read_bytes() == b"header\nrow 1\nrow 2\n"
+    assert first.changed == ["downloads/all.csv"]
+    # The next build, with the same parts, links the file instead of making it.
+    second = render_html.Writer(tmp_path / "two", tmp_path / "one", first.hashes, first.parts)
+    second.write_joined("downloads/all.csv", parts, "test")
+    assert second.changed == [] and second.hashes == first.hashes
+    made = tmp_path / "two/downloads/all.csv"
+    assert made.stat().st_ino == (tmp_path / "one/downloads/all.csv").stat().st_ino
+    # A part with another digest makes the file again.
+    third = render_html.Writer(tmp_path / "three", tmp_path / "one", first.hashes, first.parts)
+    third.write_joined("downloads/all.csv", [parts[0], render_html.Part.of(b"row 3\n")], "test")
+    assert third.changed == ["downloads/all.csv"]
+    assert (tmp_path / "three/downloads/all.csv").read_bytes() == b"header\nrow 3\n"

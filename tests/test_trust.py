@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from reportgen.build import Paths, build
 from reportgen.content import render_markdown
-from reportgen.downloads import csv_body, with_numbers_as_text
+from reportgen.downloads import csv_body, measure_text, with_numbers_as_text
 from reportgen.errors import InputError
 from reportgen.load import load, parse_figures
 from reportgen.model import CODES
@@ -354,24 +354,50 @@ def test_case_study_front_matter_never_crashes(front, body):
         assert all("x.md" in p for p in problems)
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.one_of(st.none(), st.text(alphabet=st.characters(codec="utf-8"), max_size=12)),
-            st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=False, width=32)),
-            st.integers(1990, 2100),
-            st.booleans(),
-        ),
-        min_size=1,
-        max_size=30,
-    )
+_ROWS = st.lists(
+    st.tuples(
+        st.one_of(st.none(), st.text(alphabet=st.characters(codec="utf-8"), max_size=12)),
+        st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=False, width=32)),
+        st.integers(1990, 2100),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=30,
 )
-def test_csv_cells_are_written_as_pandas_writes_them(rows):
-    # The downloads' own CSV writer (fast, column by column) must give the
-    # same text as pandas: quotes, commas, line breaks, missing values.
+
+
+def _table(rows) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["text", "value", "year", "computed"])
     table["category"] = table["text"].astype("category")
     table["value"] = table["value"].astype(float)
+    return table
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ROWS)
+def test_csv_cells_are_written_as_pandas_writes_them(rows):
+    # The downloads' own CSV writer (fast, column by column) must give the
+    # same text as pandas: quotes, commas, line breaks, missing values.
+    table = _table(rows)
     expected = with_numbers_as_text(table).to_csv(index=False, header=False, lineterminator="\n")
     assert csv_body(table) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ROWS)
+def test_json_records_hold_the_csv_figures(rows):
+    # The JSON download is written by the same column-by-column writer: each
+    # record has every column, a missing value is null (never 0), and a number
+    # has the CSV's figures (up to 10).
+    table = _table(rows)
+    records = json.loads(b"[" + measure_text(table)[1] + b"]")
+    assert len(records) == len(rows)
+    for (text, value, year, computed), record in zip(rows, records, strict=True):
+        assert list(record) == ["text", "value", "year", "computed", "category"]
+        assert record["text"] == record["category"] == text
+        assert record["year"] == year and isinstance(record["year"], int)
+        assert record["computed"] is computed
+        if value is None or value != value:  # missing or NaN
+            assert record["value"] is None
+        else:
+            assert record["value"] == float(f"{value:.10g}")

@@ -575,7 +575,7 @@ def build(
     tmp = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.building-", dir=paths.out.parent))
     search = spool = None
     try:
-        writer = render_html.Writer(tmp, paths.out, manifest.get("files"))
+        writer = render_html.Writer(tmp, paths.out, manifest.get("files"), manifest.get("parts"))
         env = render_html.make_env(paths.templates)
         env.globals["pdf"] = pdf
         env.filters["glossed"] = render_html.glossary_linker(content.glossary)
@@ -667,7 +667,13 @@ def build(
         writer.write("compare/schools.json", downloads.to_json(compare), "compare data")
         publish(tmp, paths.out)
         records.prune()
-        manifest = {"inputs": inputs, "files": writer.hashes, "pages": count, "pdfs": pdfs}
+        manifest = {
+            "inputs": inputs,
+            "files": writer.hashes,
+            "parts": writer.parts,
+            "pages": count,
+            "pdfs": pdfs,
+        }
         write_manifest(paths, manifest | ({"search": search_key} if indexed else {}))
     except BaseException:
         if search is not None and search.poll() is None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
-from itertools import chain
+from collections.abc import Iterator
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,9 +21,10 @@ from .formatting import status_label
 from .lookup import positions_by
 from .model import academic_year, source_texts
 from .registry import Registry
+from .render_html import Part
 from .standards import Placement
 
-if TYPE_CHECKING:  # only named in annotations: pages and render_html import much
+if TYPE_CHECKING:  # only named in annotations: pages imports much
     from .pages import Report
     from .render_html import Writer
 
@@ -120,6 +121,7 @@ def standard_table(
     return pd.DataFrame(rows, columns=STANDARD_FIELDS)
 
 
+_EMPTY, _COMMA, _END = Part.of(b""), Part.of(b","), Part.of(b"]\n")
 CHUNK = 100_000  # rows formatted at a time: a national table is written in parts
 HEADER = ",".join(MEASURE_FIELDS) + "\n"
 
@@ -144,13 +146,17 @@ def la_codes(obs: pd.DataFrame, la_of: dict[str, str]) -> tuple[np.ndarray, list
     return row, [*las.tolist(), ""]
 
 
-def measure_text(table: pd.DataFrame) -> tuple[str, str]:
+def measure_text(table: pd.DataFrame) -> tuple[bytes, bytes]:
     """A measure table as the body of the CSV (no header) and of the JSON array
-    (no brackets): the parts that LA and whole-site files are joined from."""
+    (no brackets), as UTF-8: the parts that LA and whole-site files are joined
+    from. A number is the same text in both ("63.5", up to 10 figures)."""
     if table.empty:
-        return "", ""
-    json_body = "".join(json_parts(table))
-    return csv_body(table), json_body[1:-2]
+        return b"", b""
+    cells = [_cells(name, column) for name, column in table.items()]
+    csv_columns, json_columns = [c for c, _ in cells], [j for _, j in cells]
+    csv = "\n".join(map(",".join, zip(*csv_columns, strict=True))) + "\n"
+    records = map("{%s}".__mod__, map(",".join, zip(*json_columns, strict=True)))
+    return csv.encode("utf-8"), ",".join(records).encode("utf-8")
 
 
 # As the csv module quotes with "\n" ending lines (a lone "\r" is not quoted).
@@ -162,36 +168,37 @@ def _cell(value: object) -> str:
     return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
 
 
+def _number_text(value: object) -> str:
+    return f"{value:.10g}" if isinstance(value, float) else str(value)
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float) and not np.isfinite(value):
+        return "null"
+    if isinstance(value, int | float | np.number):
+        return _number_text(value)
+    return encode_basestring(str(value))  # as json.dumps, without its set-up per call
+
+
+def _cells(name: str, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A column's CSV cells and JSON members ("name":value), one per row. Each
+    distinct value is written once, which is several times faster for a table
+    of figures than formatting row by row; a missing value is an empty cell
+    and null."""
+    codes, uniques = pd.factorize(column)  # a missing value is -1: the last cell
+    values = uniques.tolist()
+    key = json.dumps(name) + ":"
+    csv = np.array([*(_cell(_number_text(v)) for v in values), ""], dtype=object)
+    members = np.array([*(key + _json_value(v) for v in values), key + "null"], dtype=object)
+    return csv[codes], members[codes]
+
+
 def csv_body(table: pd.DataFrame) -> str:
-    """The rows of ``table`` as CSV, the same text as ``to_csv`` (minimal quoting,
-    empty cells for missing values), made column by column: each distinct cell
-    is written once, which is several times faster for a table of figures."""
-    if table.empty:
-        return ""
-    columns = []
-    for _, column in with_numbers_as_text(table).items():
-        codes, uniques = pd.factorize(column)  # a missing value is -1: the last cell
-        cells = np.array([*(_cell(v) for v in uniques), ""], dtype=object)
-        columns.append(cells[codes])
-    return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
-
-
-def joined(csv_or_json: str, bodies: Iterable[str | bytes]) -> Iterator[str | bytes]:
-    """A whole download from bodies made by ``measure_text`` (as text, or as
-    UTF-8 read back from a spool file), in order."""
-    if csv_or_json == "csv":
-        yield HEADER
-        yield from bodies
-        return
-    yield "["
-    first = True
-    for body in bodies:
-        if body:
-            if not first:
-                yield ","
-            yield body
-            first = False
-    yield "]\n"
+    """The rows of ``table`` as CSV, the same text as ``to_csv`` of
+    ``with_numbers_as_text`` (minimal quoting, empty cells for missing values)."""
+    return measure_text(table)[0].decode("utf-8")
 
 
 def csv_parts(table: pd.DataFrame) -> Iterator[str]:
@@ -234,10 +241,11 @@ def to_json(table: pd.DataFrame | list) -> str:
 
 class Downloads:
     """The CSV and JSON downloads, whole site and per LA. Each LA's figures come
-    back from a worker as text (``workers.Task.data``): the LA's files are
-    written from it at once, and it is kept in a spool folder until every LA is
-    in, to be joined into the whole site's files. At national scale no table
-    of them is ever whole in memory."""
+    back from a worker as text (``workers.Task.data``) and are written to the
+    LA's files at once; the whole site's files are joined from those files'
+    LA parts once every LA is in, copied file to file (an LA without a page of
+    its own is put in a spool folder instead). At national scale no table of
+    them is ever whole in memory, and no LA's text is hashed or read again."""
 
     def __init__(self, report: Report, writer: Writer, spool: Path):
         ds = report.dataset
@@ -248,66 +256,81 @@ class Downloads:
         self.la_of = {urn: s.la_code for urn, s in ds.schools.items()}
         self.rows = rows_by_la(report.obs, self.la_of)
         england = report.obs.iloc[self.rows.pop("", np.array([], dtype=np.int64))]
-        self.england = measure_text(measure_table(england, report.registry, self.names, self.la_of))
+        eng_csv, eng_json = measure_text(
+            measure_table(england, report.registry, self.names, self.la_of)
+        )
+        self.england = {"csv": Part.of(eng_csv), "json": Part.of(eng_json)}
         self.published = {s.la_code for s in ds.schools.values() if s.la_code in ds.las}
         self.std = standard_table(report.placements, self.names, self.la_of)
-        self.added: set[str] = set()
+        self.parts: dict[tuple[str, str], Part] = {}  # each LA's own part, by (LA, "csv"/"json")
 
-    def add(self, code: str, csv: str | bytes, json_body: str | bytes) -> None:
+    def _frame(self, kind: str, own: bool) -> tuple[Part, Part]:
+        """What an LA's file holds before its own part (the header or "[", then
+        England's figures, and a comma when there are both), and after it."""
+        england = self.england[kind].data
+        if kind == "csv":
+            return Part.of(HEADER.encode() + england), _EMPTY
+        return Part.of(b"[" + england + b"," * (own and bool(england))), _END
+
+    def add(self, code: str, csv: bytes, json_body: bytes) -> None:
         """One LA's figures, from its worker."""
-        self.added.add(code)
         for kind, body in (("csv", csv), ("json", json_body)):
-            data = body if isinstance(body, bytes) else body.encode("utf-8")
-            (self.spool / f"{code}.{kind}").write_bytes(data)
-        if code in self.published:
-            eng_csv, eng_json = self.england
-            self.writer.write_parts(
-                f"la/{code}/measures.csv", joined("csv", [eng_csv, csv]), "downloads"
-            )
-            self.writer.write_parts(
-                f"la/{code}/measures.json",
-                joined("json", [eng_json, json_body]),
-                "downloads",
+            own = Part.of(body)
+            if code not in self.published:  # no page, no files: kept for the whole site's
+                spooled = self.spool / f"{code}.{kind}"
+                spooled.write_bytes(body)
+                self.parts[code, kind] = Part(own.digest, file=spooled, length=len(body))
+                continue
+            head, tail = self._frame(kind, bool(body))
+            path = f"la/{code}/measures.{kind}"
+            self.writer.write_joined(path, [head, own, tail], "downloads")
+            self.parts[code, kind] = Part(
+                own.digest, file=self.writer.out_dir / path, start=len(head.data), length=len(body)
             )
 
     def keep(self, code: str) -> bool:
-        """An LA's figures as the last build wrote them, when nothing they are
-        made from has changed (``workers.task_digests``): its files are kept, and
-        its part of the whole site's files is read back from them. False when
-        the live files do not begin with England's figures as they are now."""
-        if self.writer.live is None or code not in self.published:  # no files to read
+        """An LA's files as the last build wrote them, when nothing they are made
+        from has changed (``workers.task_digests``): linked into this build, and
+        their LA parts joined into the whole site's. False when the live files
+        were not joined from England's figures as they are now."""
+        writer = self.writer
+        if writer.live is None or code not in self.published:  # no files to keep
             return False
-        parts = []
-        for kind, england in (("csv", self.england[0]), ("json", self.england[1])):
-            try:
-                data = (self.writer.live / f"la/{code}/measures.{kind}").read_bytes()
-            except OSError:
+        kept = {}
+        for kind in ("csv", "json"):
+            path = f"la/{code}/measures.{kind}"
+            head, tail = self._frame(kind, True)  # a kept LA has figures of its own
+            was = writer.previous_parts.get(path, [])
+            if len(was) != 3 or [was[0], was[2]] != [head.digest, tail.digest]:
                 return False
-            head = b"".join(s.encode("utf-8") for s in joined(kind, [england]))
-            if kind == "json":  # "[" England "," the LA "]"; the LA's part alone if no England
-                head = head.removesuffix(b"]\n") + (b"," if england else b"")
-                body, tail = data[len(head) :], b"]\n"
-                if not (data.startswith(head) and body.endswith(tail)):
-                    return False
-                parts.append(body.removesuffix(tail))
-            else:
-                if not data.startswith(head):
-                    return False
-                parts.append(data[len(head) :])
-        self.add(code, *parts)
+            if not writer.can_keep([(path, writer.previous.get(path), "downloads")]):
+                return False
+            kept[kind] = (path, head, was[1])
+        for kind, (path, head, digest) in kept.items():
+            writer.keep(path, writer.previous[path], "downloads")
+            writer.parts[path] = writer.previous_parts[path]
+            size = (writer.out_dir / path).stat().st_size
+            length = size - len(head.data) - len(self._frame(kind, True)[1].data)
+            self.parts[code, kind] = Part(
+                digest, file=writer.out_dir / path, start=len(head.data), length=length
+            )
         return True
 
     def finish(self) -> None:
         """The whole site's files (England first, then LA by LA), and the standards."""
-        for code in sorted(self.published - self.added):  # an LA without figures of its own
-            self.add(code, "", "")
-        for kind, first in (("csv", self.england[0]), ("json", self.england[1])):
-            bodies = ((self.spool / f"{code}.{kind}").read_bytes() for code in sorted(self.rows))
-            self.writer.write_parts(
-                f"downloads/measures.{kind}",
-                joined(kind, chain([first], bodies)),
-                "downloads",
-            )
+        for code in sorted(self.published - {c for c, _ in self.parts}):  # no figures of its own
+            self.add(code, b"", b"")
+        for kind in ("csv", "json"):
+            bodies = [self.england[kind]] + [self.parts[code, kind] for code in sorted(self.rows)]
+            bodies = [b for b in bodies if b.length or b.data]
+            if kind == "csv":
+                parts = [Part.of(HEADER.encode()), *bodies]
+            else:  # "[" and "]\n" around the bodies, a comma between two
+                parts = [Part.of(b"[")]
+                for n, body in enumerate(bodies):
+                    parts += [_COMMA, body] if n else [body]
+                parts.append(_END)
+            self.writer.write_joined(f"downloads/measures.{kind}", parts, "downloads")
         std = self.std
         self.writer.write_parts("downloads/standards.csv", csv_parts(std), "downloads")
         self.writer.write_parts("downloads/standards.json", json_parts(std), "downloads")

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -97,6 +98,39 @@ def relative_root(path: str) -> str:
     return "../" * depth
 
 
+@dataclass(frozen=True)
+class Part:
+    """A piece of a joined file (``Writer.write_joined``): bytes, or ``length``
+    bytes of a file already written from ``start``; with the digest of its bytes."""
+
+    digest: str
+    data: bytes = b""
+    file: Path | None = None
+    start: int = 0
+    length: int = 0
+
+    @classmethod
+    def of(cls, data: bytes) -> Part:
+        return cls(hashlib.sha256(data).hexdigest(), data)
+
+    def write_to(self, out) -> None:
+        """Into ``out`` (an unbuffered binary file), a file range by the kernel's copy."""
+        if self.file is None:
+            out.write(self.data)
+            return
+        with self.file.open("rb", buffering=0) as src:
+            offset, left = self.start, self.length
+            while left:
+                try:
+                    copied = os.copy_file_range(src.fileno(), out.fileno(), left, offset)
+                except (AttributeError, OSError):  # not Linux, or another file system
+                    src.seek(offset)
+                    copied = out.write(src.read(min(left, 1 << 26)))
+                if not copied:
+                    raise OSError(f"{self.file}: shorter than the site's manifest says")
+                offset, left = offset + copied, left - copied
+
+
 class Writer:
     """Writes the site into a fresh folder; two pages may never share a path.
 
@@ -105,12 +139,20 @@ class Writer:
     so an unchanged page keeps its file, and ``changed`` counts real writes.
     """
 
-    def __init__(self, out_dir: Path, live: Path | None = None, previous: dict | None = None):
+    def __init__(
+        self,
+        out_dir: Path,
+        live: Path | None = None,
+        previous: dict | None = None,
+        previous_parts: dict | None = None,
+    ):
         self.out_dir = out_dir
         self.live = live
         self.previous = previous or {}
+        self.previous_parts: dict[str, list[str]] = previous_parts or {}
         self.written: dict[str, str] = {}
         self.hashes: dict[str, str] = {}
+        self.parts: dict[str, list[str]] = {}  # a joined file's parts' digests, by path
         self.changed: list[str] = []
 
     def write(self, path: str, text: str | bytes, what: str) -> None:
@@ -137,6 +179,22 @@ class Writer:
         self.hashes[path] = digest.hexdigest()
         if not self._link_live(path, self.hashes[path], target):
             self.changed.append(path)  # a new file, or another file system: the copy stays
+
+    def write_joined(self, path: str, parts: list[Part], what: str) -> None:
+        """A large file joined from parts (a national download): never whole in
+        memory, and not hashed again. Its digest is made from its parts' digests,
+        so an unchanged file is linked from the last build without being made."""
+        self._claim(path, what)
+        digests = [part.digest for part in parts]
+        self.hashes[path] = digest = hashlib.sha256(" ".join(digests).encode()).hexdigest()
+        self.parts[path] = digests
+        target = self._target(path)
+        if self._link_live(path, digest, target):
+            return
+        with target.open("wb", buffering=0) as out:
+            for part in parts:
+                part.write_to(out)
+        self.changed.append(path)
 
     def can_keep(self, files: list[tuple[str, str, str]]) -> bool:
         """Whether every (path, hash, what) is in the live site as the last build wrote it."""

@@ -66,7 +66,7 @@ class Output:
 
     files: list[tuple[str, str | bytes, str]] = field(default_factory=list)
     compare: list[dict] = field(default_factory=list)
-    tables: list[tuple[str, str, str]] = field(default_factory=list)  # (LA, CSV, JSON body)
+    tables: list[tuple[str, bytes, bytes]] = field(default_factory=list)  # (LA, CSV, JSON body)
     search: list[tuple[str, str]] = field(default_factory=list)  # (path, page to index)
     pages: int = 0
     pdfs: int = 0
