@@ -28,6 +28,10 @@ def test_trend_chart_places_points_by_value():
         "England 2009/10 74%, 2011/12 75%."
     )
     assert {line["marker"] for line in c["lines"]} == {"circle", "square"}  # not colour alone
+    # One marker a point held, each a closed shape centred on its point.
+    assert school["markers"].count("Z") == 3 and england["markers"].count("Z") == 2
+    x, y = school["points"][1][:2]
+    assert school["markers"].split("Z")[1] == f"M{x - 4:g},{y:g}a4,4 0 1,0 8,0a4,4 0 1,0 -8,0"
 
 
 def test_interval_chart_centres_on_the_national_average():

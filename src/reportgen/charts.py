@@ -27,6 +27,24 @@ def _scale(lo: float, hi: float, size: float, pad: float = 0.0):
     return lambda v: pad + (v - lo) / span * size
 
 
+def _n(v: float) -> str:
+    """A coordinate as SVG path data writes it: to 0.1 px, no trailing zeros."""
+    return f"{round(v, 1):g}"
+
+
+def marker_path(shape: str, x: float, y: float) -> str:
+    """Path data of one marker centred on (x, y). A line's markers are one path,
+    not an element each: a page has dozens, and each element is drawn by the
+    template at a cost."""
+    if shape == "circle":  # radius 4: two half circles
+        return f"M{_n(x - 4)},{_n(y)}a4,4 0 1,0 8,0a4,4 0 1,0 -8,0Z"
+    if shape == "square":  # 7 by 7
+        return f"M{_n(x - 3.5)},{_n(y - 3.5)}h7v7h-7Z"
+    if shape == "triangle":
+        return f"M{_n(x)},{_n(y - 5)}L{_n(x + 4.5)},{_n(y + 3.5)}L{_n(x - 4.5)},{_n(y + 3.5)}Z"
+    return f"M{_n(x)},{_n(y - 5)}L{_n(x + 5)},{_n(y)}L{_n(x)},{_n(y + 5)}L{_n(x - 5)},{_n(y)}Z"
+
+
 def _nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     span = hi - lo or 1.0
     step = 10 ** math.floor(math.log10(span / count))
@@ -75,6 +93,8 @@ def trend_chart(title: str, years: list[str], series: list[dict], unit: str) -> 
                 "dash": dash,
                 "points": points,
                 "path": " ".join(f"{px},{py}" for px, py, _ in points),
+                "markers": "".join(marker_path(marker, px, py) for px, py, _ in points),
+                "key": marker_path(marker, 14, 6),  # in the legend
             }
         )
     latest = series[0]["values"][-1]
@@ -264,7 +284,9 @@ def strip_chart(title: str, values: list[float], this: float, unit: str) -> dict
         "height": 70,
         "alt": alt,
         "ticks": [round(x(v), 1) for v in values],
+        "ticks_path": "".join(f"M{_n(x(v))},22V38" for v in values),  # one tick a school
         "this_x": round(x(this), 1),
+        "this_marker": marker_path("triangle", x(this), 14),
         "this_text": format_value(this, unit),
         "ends": [
             {"x": left, "text": format_value(lo, unit)},

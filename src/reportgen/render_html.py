@@ -72,8 +72,26 @@ def glossary_linker(glossary: dict[str, dict]):
     return link
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class PageEnvironment(Environment):
+    """Jinja, with ``page.school`` looked up in a dict as a key first. Page
+    models are dicts, and Jinja tries an attribute first: a failed lookup
+    raised and caught for most of the thousand or so values a page shows.
+    The result is Jinja's own (a dict's methods are still its attributes)."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
+
+
 def make_env(templates_dir: Path) -> Environment:
-    env = Environment(
+    env = PageEnvironment(
         loader=FileSystemLoader(str(templates_dir)),
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,
