@@ -182,3 +182,8 @@ def test_a_joined_file_is_its_parts_and_is_linked_when_they_are_the_same(
     third.write_joined("downloads/all.csv", [parts[0], render_html.Part.of(b"row 3\n")], "test")
     assert third.changed == ["downloads/all.csv"]
     assert (tmp_path / "three/downloads/all.csv").read_bytes() == b"header\nrow 3\n"
+    # The same first part, and no second: made, not linked.
+    fourth = render_html.Writer(tmp_path / "four", tmp_path / "one", first.hashes, first.parts)
+    fourth.write_joined("downloads/all.csv", parts[:1], "test")
+    assert fourth.changed == ["downloads/all.csv"]
+    assert (tmp_path / "four/downloads/all.csv").read_bytes() == b"header\n"

@@ -21,7 +21,7 @@ from .formatting import status_label
 from .lookup import positions_by
 from .model import academic_year, source_texts
 from .registry import Registry
-from .render_html import Part
+from .render_html import Joined, Part
 from .standards import Placement
 
 if TYPE_CHECKING:  # only named in annotations: pages imports much
@@ -121,6 +121,7 @@ def standard_table(
     return pd.DataFrame(rows, columns=STANDARD_FIELDS)
 
 
+KINDS = ("csv", "json")
 _EMPTY, _COMMA, _END = Part.of(b""), Part.of(b","), Part.of(b"]\n")
 CHUNK = 100_000  # rows formatted at a time: a national table is written in parts
 HEADER = ",".join(MEASURE_FIELDS) + "\n"
@@ -263,6 +264,29 @@ class Downloads:
         self.published = {s.la_code for s in ds.schools.values() if s.la_code in ds.las}
         self.std = standard_table(report.placements, self.names, self.la_of)
         self.parts: dict[tuple[str, str], Part] = {}  # each LA's own part, by (LA, "csv"/"json")
+        # The whole site's files, England first, then each LA in code order as
+        # soon as it and the LAs before it are in: joined while pages are made.
+        self.whole = {
+            kind: Joined(writer, f"downloads/measures.{kind}", "downloads") for kind in KINDS
+        }
+        self.whole["csv"].add(Part.of(HEADER.encode()))
+        self.whole["json"].add(Part.of(b"["))
+        for kind in KINDS:
+            self._join(kind, self.england[kind])
+        self.waiting = sorted(self.rows, reverse=True)  # LAs not yet joined, the next last
+
+    def _join(self, kind: str, body: Part) -> None:
+        whole = self.whole[kind]
+        if kind == "json" and body.length + len(body.data) and len(whole.parts) > 1:
+            whole.add(_COMMA)  # between two bodies
+        if body.length or body.data:
+            whole.add(body)
+
+    def _join_ready(self) -> None:
+        while self.waiting and (self.waiting[-1], "json") in self.parts:
+            code = self.waiting.pop()
+            for kind in KINDS:
+                self._join(kind, self.parts[code, kind])
 
     def _frame(self, kind: str, own: bool) -> tuple[Part, Part]:
         """What an LA's file holds before its own part (the header or "[", then
@@ -287,6 +311,7 @@ class Downloads:
             self.parts[code, kind] = Part(
                 own.digest, file=self.writer.out_dir / path, start=len(head.data), length=len(body)
             )
+        self._join_ready()
 
     def keep(self, code: str) -> bool:
         """An LA's files as the last build wrote them, when nothing they are made
@@ -297,7 +322,7 @@ class Downloads:
         if writer.live is None or code not in self.published:  # no files to keep
             return False
         kept = {}
-        for kind in ("csv", "json"):
+        for kind in KINDS:
             path = f"la/{code}/measures.{kind}"
             head, tail = self._frame(kind, True)  # a kept LA has figures of its own
             was = writer.previous_parts.get(path, [])
@@ -314,23 +339,18 @@ class Downloads:
             self.parts[code, kind] = Part(
                 digest, file=writer.out_dir / path, start=len(head.data), length=length
             )
+        self._join_ready()
         return True
 
     def finish(self) -> None:
         """The whole site's files (England first, then LA by LA), and the standards."""
         for code in sorted(self.published - {c for c, _ in self.parts}):  # no figures of its own
             self.add(code, b"", b"")
-        for kind in ("csv", "json"):
-            bodies = [self.england[kind]] + [self.parts[code, kind] for code in sorted(self.rows)]
-            bodies = [b for b in bodies if b.length or b.data]
-            if kind == "csv":
-                parts = [Part.of(HEADER.encode()), *bodies]
-            else:  # "[" and "]\n" around the bodies, a comma between two
-                parts = [Part.of(b"[")]
-                for n, body in enumerate(bodies):
-                    parts += [_COMMA, body] if n else [body]
-                parts.append(_END)
-            self.writer.write_joined(f"downloads/measures.{kind}", parts, "downloads")
+        if self.waiting:
+            raise RuntimeError(f"the figures of LA {self.waiting[-1]} never came back")
+        self.whole["json"].add(_END)
+        for whole in self.whole.values():
+            whole.close()
         std = self.std
         self.writer.write_parts("downloads/standards.csv", csv_parts(std), "downloads")
         self.writer.write_parts("downloads/standards.json", json_parts(std), "downloads")

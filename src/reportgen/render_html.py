@@ -149,6 +149,49 @@ class Part:
                 offset, left = offset + copied, left - copied
 
 
+class Joined:
+    """A large file joined from parts as they come (a national download): never
+    whole in memory, and not hashed again. Its digest is made from its parts'
+    digests. While the parts are the last build's, nothing is written: an
+    unchanged file is linked from the live site at ``close``; from the first
+    part that differs, the file is made."""
+
+    def __init__(self, writer: Writer, path: str, what: str):
+        writer._claim(path, what)
+        self.writer, self.path = writer, path
+        self.target = writer._target(path)
+        self.was = writer.previous_parts.get(path, [])
+        self.parts: list[Part] = []
+        self.out = None
+
+    def add(self, part: Part) -> None:
+        self.parts.append(part)
+        if self.out is None:
+            n = len(self.parts)
+            if n <= len(self.was) and self.was[n - 1] == part.digest:
+                return  # as the last build's, so far
+            self._open()
+        else:
+            part.write_to(self.out)
+
+    def _open(self) -> None:
+        self.out = self.target.open("wb", buffering=0)
+        for part in self.parts:
+            part.write_to(self.out)
+
+    def close(self) -> None:
+        writer = self.writer
+        digests = [part.digest for part in self.parts]
+        digest = hashlib.sha256(" ".join(digests).encode()).hexdigest()
+        writer.hashes[self.path], writer.parts[self.path] = digest, digests
+        if self.out is None and writer._link_live(self.path, digest, self.target):
+            return
+        if self.out is None:  # the last build's file is gone, or had more parts
+            self._open()
+        self.out.close()
+        writer.changed.append(self.path)
+
+
 class Writer:
     """Writes the site into a fresh folder; two pages may never share a path.
 
@@ -199,20 +242,11 @@ class Writer:
             self.changed.append(path)  # a new file, or another file system: the copy stays
 
     def write_joined(self, path: str, parts: list[Part], what: str) -> None:
-        """A large file joined from parts (a national download): never whole in
-        memory, and not hashed again. Its digest is made from its parts' digests,
-        so an unchanged file is linked from the last build without being made."""
-        self._claim(path, what)
-        digests = [part.digest for part in parts]
-        self.hashes[path] = digest = hashlib.sha256(" ".join(digests).encode()).hexdigest()
-        self.parts[path] = digests
-        target = self._target(path)
-        if self._link_live(path, digest, target):
-            return
-        with target.open("wb", buffering=0) as out:
-            for part in parts:
-                part.write_to(out)
-        self.changed.append(path)
+        """A large file joined from parts (a national download): see ``Joined``."""
+        joined = Joined(self, path, what)
+        for part in parts:
+            joined.add(part)
+        joined.close()
 
     def can_keep(self, files: list[tuple[str, str, str]]) -> bool:
         """Whether every (path, hash, what) is in the live site as the last build wrote it."""
