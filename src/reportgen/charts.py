@@ -9,6 +9,7 @@ chart has a sentence of alternative text and sits beside a table of its numbers.
 
 from __future__ import annotations
 
+import functools
 import math
 
 from .formatting import format_value
@@ -272,6 +273,7 @@ def strip_chart(title: str, values: list[float], this: float, unit: str) -> dict
     lo, hi = min(values + [this]), max(values + [this])
     width, left, plot_w = 480, 20, 440
     x = _scale(lo, hi, plot_w, left)
+    ticks, ticks_path = _strip_ticks(tuple(values), lo, hi, plot_w, left)
     below = sum(v < this for v in values)
     alt = (
         f"{title}: this school's {format_value(this, unit)} against {len(values)} schools "
@@ -283,8 +285,8 @@ def strip_chart(title: str, values: list[float], this: float, unit: str) -> dict
         "width": width,
         "height": 70,
         "alt": alt,
-        "ticks": [round(x(v), 1) for v in values],
-        "ticks_path": "".join(f"M{_n(x(v))},22V38" for v in values),  # one tick a school
+        "ticks": ticks,
+        "ticks_path": ticks_path,
         "this_x": round(x(this), 1),
         "this_marker": marker_path("triangle", x(this), 14),
         "this_text": format_value(this, unit),
@@ -293,3 +295,13 @@ def strip_chart(title: str, values: list[float], this: float, unit: str) -> dict
             {"x": left + plot_w, "text": format_value(hi, unit)},
         ],
     }
+
+
+@functools.lru_cache(maxsize=256)
+def _strip_ticks(
+    values: tuple[float, ...], lo: float, hi: float, plot_w: float, left: float
+) -> tuple[list[float], str]:
+    """A strip's ticks, one a school, and as path data: the same for every
+    school of the LA (its own figure is one of them), so made once."""
+    x = _scale(lo, hi, plot_w, left)
+    return [round(x(v), 1) for v in values], "".join(f"M{_n(x(v))},22V38" for v in values)

@@ -105,6 +105,11 @@ class Lookup:
         if len(self._areas) > AREAS_KEPT:
             self._areas.popitem(last=False)
 
+    def keys_of(self, area_type: str, area: str) -> Iterator[tuple]:
+        """(year, measure, group) of every figure of one area."""
+        self.focus(area_type, area)
+        return iter(self._areas[(area_type, area)])
+
     def row(self, i: int) -> dict:
         return {f: self.columns[f][i] for f in self.fields}
 

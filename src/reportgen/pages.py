@@ -160,11 +160,10 @@ class Report:
         years = self.years_by_area.get(("school", urn))
         return years[-1] if years else None
 
-    def has(self, area_type: str, area: str, measure: str) -> bool:
-        return any(
-            (area_type, area, y, measure, "all") in self.index
-            for y in self.years_by_area.get(("school", area), [])
-        )
+    def measures_held(self, urn: str) -> set[str]:
+        """The measures a school has a figure for (all pupils) in a year of its results."""
+        years = set(self.years_by_area.get(("school", urn), []))
+        return {m for y, m, g in self.index.keys_of("school", urn) if g == "all" and y in years}
 
     def sources(self, urn: str) -> list[str]:
         """The data files a school's figures come from."""
@@ -256,12 +255,11 @@ def measure_row(
 
 def _school_measures(report: Report, school: School, category: str) -> list[Measure]:
     """The measures of a category this school has any figure for (headline first)."""
+    held = report.measures_held(school.urn)
     found = [
-        m
-        for m in report.registry.measures.values()
-        if m.category == category and report.has("school", school.urn, m.id)
+        m for m in report.registry.measures.values() if m.category == category and m.id in held
     ]
-    return sorted(found, key=lambda m: (not m.headline, list(report.registry.measures).index(m.id)))
+    return sorted(found, key=lambda m: not m.headline)  # stable: in the registry's order
 
 
 def context_block(report: Report, school: School, year: int) -> list[dict]:
@@ -295,12 +293,16 @@ def gap_figure(row: dict | None, measure: Measure) -> Figure:
 
 def gaps_block(report: Report, school: School, year: int) -> list[dict]:
     rows = []
+    for area in (("school", school.urn), ("la", school.la_code), ("england", ENGLAND)):
+        report.gap_index.focus(*area)  # dozens of lookups in each
     for m in report.registry.measures.values():
         if not m.gaps:
             continue
         for group in report.registry.groups.values():
+            if not group.compare_with:
+                continue
             found = report.gap_index.get(("school", school.urn, year, m.id, group.id))
-            if not group.compare_with or found is None:
+            if found is None:
                 continue
             other = report.registry.groups[group.compare_with]
             rows.append(
