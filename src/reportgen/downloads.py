@@ -191,9 +191,14 @@ def _cells(name: str, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(column)  # a missing value is -1: the last cell
     values = uniques.tolist()
     key = json.dumps(name) + ":"
-    csv = np.array([*(_cell(_number_text(v)) for v in values), ""], dtype=object)
-    members = np.array([*(key + _json_value(v) for v in values), key + "null"], dtype=object)
-    return csv[codes], members[codes]
+    if all(type(v) is str for v in values):  # text, as a source is: often one a row
+        cells = values if not _NEEDS_QUOTES.search("\0".join(values)) else map(_cell, values)
+        members = [key + encode_basestring(v) for v in values]
+    else:
+        cells = [_cell(_number_text(v)) for v in values]
+        members = [key + _json_value(v) for v in values]
+    csv = np.array([*cells, ""], dtype=object)
+    return csv[codes], np.array([*members, key + "null"], dtype=object)[codes]
 
 
 def csv_body(table: pd.DataFrame) -> str:
