@@ -289,13 +289,14 @@ def finish_search_index(search: subprocess.Popen, warnings: list[str]) -> bool:
     return search.returncode == 0
 
 
-def search_digest(copies: Path) -> str:
-    """What the search index is made from: the pages' search copies, and Pagefind."""
+def search_digest(copies: render_html.SearchCopies) -> str:
+    """What the search index is made from: the pages' search copies (all on
+    disk once this returns), and Pagefind."""
     try:
         version = importlib.metadata.version("pagefind")
     except importlib.metadata.PackageNotFoundError:
         version = ""
-    return hashlib.sha256(f"{tree_hash(copies)} pagefind {version}".encode()).hexdigest()
+    return hashlib.sha256(f"{copies.finish()} pagefind {version}".encode()).hexdigest()
 
 
 def keep_search_index(live: Path, site_dir: Path) -> bool:
@@ -573,14 +574,14 @@ def build(
     ]:
         shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
     tmp = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.building-", dir=paths.out.parent))
-    search = spool = None
+    search = spool = copies = None
     try:
         writer = render_html.Writer(tmp, paths.out, manifest.get("files"), manifest.get("parts"))
         env = render_html.make_env(paths.templates)
         env.globals["pdf"] = pdf
         env.filters["glossed"] = render_html.glossary_linker(content.glossary)
         spool = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.spool-", dir=paths.out.parent))
-        copies = spool / "search"
+        copies = render_html.SearchCopies(spool / "search")
         count = render_html.render_pages(
             env, writer, page_models, content.site, progress, search=copies
         )
@@ -616,7 +617,7 @@ def build(
             for table in out.tables:
                 files.add(*table)
             for path, html in out.search:
-                render_html.write_search_copy(copies, path, html)
+                copies.add(path, html)
             count += out.pages
             pdfs += out.pdfs
 
@@ -648,7 +649,7 @@ def build(
         search_key = search_digest(copies)
         search_kept = manifest.get("search") == search_key and keep_search_index(paths.out, tmp)
         if not search_kept:
-            search = start_search_index(copies, tmp)
+            search = start_search_index(copies.folder, tmp)
         render_html.copy_assets(paths.templates, writer)
         writer.write("assets/brand.css", brand_css, "branding")
         if logo:
@@ -682,6 +683,8 @@ def build(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
+        if copies is not None:
+            copies.close()
         if spool is not None:
             shutil.rmtree(spool, ignore_errors=True)
     return BuildResult(

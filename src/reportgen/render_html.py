@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -298,10 +299,41 @@ class Writer:
 _IGNORED = re.compile(r"<section[^>]*\bdata-pagefind-ignore\b[^>]*>.*?</section>", re.DOTALL)
 
 
-def write_search_copy(folder: Path, path: str, html: str) -> None:
-    target = folder / path
+class SearchCopies:
+    """Each page as the search index reads it (``search_copy``), in a folder of
+    its own for Pagefind, with the digest of them all. Tens of thousands of
+    small files at national scale: written by a thread of their own, so that
+    the build goes on meanwhile (writing waits for the disk, not for Python)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.digests: dict[str, str] = {}
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="search-copies")
+        self._written: list[Future] = []
+
+    def add(self, path: str, html: str) -> None:
+        data = html.encode("utf-8")
+        self.digests[path] = hashlib.sha256(data).hexdigest()
+        self._written.append(self._pool.submit(_write_file, self.folder / path, data))
+
+    def finish(self) -> str:
+        """Once every copy is on disk: a digest of their paths and contents."""
+        try:
+            for done in self._written:
+                done.result()  # a failed write is raised here
+        finally:
+            self._pool.shutdown()
+            self._written.clear()
+        return hashlib.sha256(repr(sorted(self.digests.items())).encode()).hexdigest()
+
+    def close(self) -> None:
+        """Stop writing (a failed build): what is not written yet never will be."""
+        self._pool.shutdown(cancel_futures=True)
+
+
+def _write_file(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(html, encoding="utf-8")
+    target.write_bytes(data)
 
 
 def search_copy(html: str) -> str:
@@ -317,7 +349,7 @@ def render_pages(
     pages: Iterable[tuple[str, str, dict]],
     site: dict,
     progress: bool = False,
-    search: Path | None = None,
+    search: SearchCopies | None = None,
 ) -> int:
     """Render (template, path, context) triples. Returns the number of pages.
     With ``search``, a copy of each page goes there too, for the search index."""
@@ -333,7 +365,7 @@ def render_pages(
         html = template.render(page=context, site=site, root=relative_root(path), path=path)
         writer.write(path, html, context.get("what", path))
         if search is not None:
-            write_search_copy(search, path, html)
+            search.add(path, html)
         count += 1
     return count
 
