@@ -201,12 +201,6 @@ def _cells(name: str, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return csv[codes], np.array([*members, key + "null"], dtype=object)[codes]
 
 
-def csv_body(table: pd.DataFrame) -> str:
-    """The rows of ``table`` as CSV, the same text as ``to_csv`` of
-    ``with_numbers_as_text`` (minimal quoting, empty cells for missing values)."""
-    return measure_text(table)[0].decode("utf-8")
-
-
 def csv_parts(table: pd.DataFrame) -> Iterator[str]:
     for start in range(0, max(len(table), 1), CHUNK):
         part = with_numbers_as_text(table.iloc[start : start + CHUNK])
@@ -282,10 +276,11 @@ class Downloads:
 
     def _join(self, kind: str, body: Part) -> None:
         whole = self.whole[kind]
-        if kind == "json" and body.length + len(body.data) and len(whole.parts) > 1:
+        if not body.size:
+            return
+        if kind == "json" and len(whole.parts) > 1:
             whole.add(_COMMA)  # between two bodies
-        if body.length or body.data:
-            whole.add(body)
+        whole.add(body)
 
     def _join_ready(self) -> None:
         while self.waiting and (self.waiting[-1], "json") in self.parts:
@@ -335,14 +330,14 @@ class Downloads:
                 return False
             if not writer.can_keep([(path, writer.previous.get(path), "downloads")]):
                 return False
-            kept[kind] = (path, head, was[1])
-        for kind, (path, head, digest) in kept.items():
+            kept[kind] = (path, head, tail, was[1])
+        for kind, (path, head, tail, digest) in kept.items():
             writer.keep(path, writer.previous[path], "downloads")
             writer.parts[path] = writer.previous_parts[path]
             size = (writer.out_dir / path).stat().st_size
-            length = size - len(head.data) - len(self._frame(kind, True)[1].data)
+            length = size - head.size - tail.size
             self.parts[code, kind] = Part(
-                digest, file=writer.out_dir / path, start=len(head.data), length=length
+                digest, file=writer.out_dir / path, start=head.size, length=length
             )
         self._join_ready()
         return True

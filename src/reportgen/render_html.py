@@ -132,6 +132,10 @@ class Part:
     def of(cls, data: bytes) -> Part:
         return cls(hashlib.sha256(data).hexdigest(), data)
 
+    @property
+    def size(self) -> int:
+        return self.length if self.file is not None else len(self.data)
+
     def write_to(self, out) -> None:
         """Into ``out`` (an unbuffered binary file), a file range by the kernel's copy."""
         if self.file is None:
