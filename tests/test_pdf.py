@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -152,12 +153,21 @@ def test_pages_link_to_their_pdfs(sample_site):
     assert 'la/999/report-cards.pdf"' in (sample_site / "la" / "999" / "index.html").read_text()
 
 
-def test_same_input_gives_byte_identical_pdf():
+@pytest.mark.parametrize("subsetter", ["harfbuzz", "fonttools"])
+def test_same_input_gives_byte_identical_pdf(subsetter, monkeypatch):
+    """Also where HarfBuzz cannot subset fonts, and WeasyPrint uses fontTools,
+    which stamps a font with the time (a second apart here) unless told not to."""
+    import weasyprint.pdf.fonts
+
+    if subsetter == "fonttools":
+        monkeypatch.setattr(weasyprint.pdf.fonts, "harfbuzz_subset", None)
+        monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     html = (
         '<!DOCTYPE html><html lang="en-GB"><head><title>T</title></head>'
         "<body><h1>Card</h1><p>54%</p></body></html>"
     )
     first = PdfRenderer(make_env(ROOT / "templates"), ROOT / "templates").pdf(html)
+    time.sleep(1.1 if subsetter == "fonttools" else 0)
     second = PdfRenderer(make_env(ROOT / "templates"), ROOT / "templates").pdf(html)
     assert first == second
 

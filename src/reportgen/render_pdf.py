@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -64,6 +65,11 @@ class PdfRenderer:
         from weasyprint.text.fonts import FontConfiguration
 
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
+        # Without HarfBuzz's subsetter (libharfbuzz-subset0), WeasyPrint subsets
+        # fonts with fontTools, which stamps each subset with the time it is made
+        # unless SOURCE_DATE_EPOCH says otherwise: the same card would differ
+        # from one build to the next.
+        os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
         self.env = env
         self.folder = (templates_dir / PDF_FOLDER).resolve()
         if not (self.folder / STYLESHEET).exists():
