@@ -5,11 +5,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from reportgen import render_html, synth
 from reportgen.build import Paths, build, compute, read_inputs
+from reportgen.errors import InputError
 
 from .conftest import ROOT
 
@@ -155,6 +157,13 @@ def test_a_killed_build_leaves_the_last_good_site(project):
     assert not list(project.glob(".site.building-*"))
 
 
+def _join(writer: render_html.Writer, parts: list[render_html.Part]) -> None:
+    joined = render_html.Joined(writer, "downloads/all.csv", "test")
+    for part in parts:
+        joined.add(part)
+    joined.close()
+
+
 @pytest.mark.parametrize("kernel_copy", [True, False])
 def test_a_joined_file_is_its_parts_and_is_linked_when_they_are_the_same(
     tmp_path, monkeypatch, kernel_copy
@@ -168,22 +177,50 @@ def test_a_joined_file_is_its_parts_and_is_linked_when_they_are_the_same(
         render_html.Part("digest of rows 1 and 2", file=source, start=5, length=12),
     ]
     first = render_html.Writer(tmp_path / "one")
-    first.write_joined("downloads/all.csv", parts, "test")
+    _join(first, parts)
     assert (tmp_path / "one/downloads/all.csv").read_bytes() == b"header\nrow 1\nrow 2\n"
     assert first.changed == ["downloads/all.csv"]
     # The next build, with the same parts, links the file instead of making it.
     second = render_html.Writer(tmp_path / "two", tmp_path / "one", first.hashes, first.parts)
-    second.write_joined("downloads/all.csv", parts, "test")
+    _join(second, parts)
     assert second.changed == [] and second.hashes == first.hashes
     made = tmp_path / "two/downloads/all.csv"
     assert made.stat().st_ino == (tmp_path / "one/downloads/all.csv").stat().st_ino
     # A part with another digest makes the file again.
     third = render_html.Writer(tmp_path / "three", tmp_path / "one", first.hashes, first.parts)
-    third.write_joined("downloads/all.csv", [parts[0], render_html.Part.of(b"row 3\n")], "test")
+    _join(third, [parts[0], render_html.Part.of(b"row 3\n")])
     assert third.changed == ["downloads/all.csv"]
     assert (tmp_path / "three/downloads/all.csv").read_bytes() == b"header\nrow 3\n"
     # The same first part, and no second: made, not linked.
     fourth = render_html.Writer(tmp_path / "four", tmp_path / "one", first.hashes, first.parts)
-    fourth.write_joined("downloads/all.csv", parts[:1], "test")
+    _join(fourth, parts[:1])
     assert fourth.changed == ["downloads/all.csv"]
     assert (tmp_path / "four/downloads/all.csv").read_bytes() == b"header\n"
+
+
+def test_a_file_a_worker_wrote_is_linked_when_it_is_as_the_last_build(tmp_path):
+    """An LA's download, written into the build's folder by its worker: the
+    last build's file is kept in its place when their parts are the same."""
+    digests = ["head", "rows", "tail"]
+
+    def worker_writes(folder: Path, text: bytes) -> None:
+        (folder / "la/850").mkdir(parents=True)
+        (folder / "la/850/measures.csv").write_bytes(text)
+
+    first = render_html.Writer(tmp_path / "one")
+    worker_writes(first.out_dir, b"rows\n")
+    first.adopt("la/850/measures.csv", digests, "LA downloads")
+    assert first.changed == ["la/850/measures.csv"]
+    second = render_html.Writer(tmp_path / "two", tmp_path / "one", first.hashes, first.parts)
+    worker_writes(second.out_dir, b"rows\n")
+    second.adopt("la/850/measures.csv", digests, "LA downloads")
+    assert second.changed == [] and second.hashes == first.hashes
+    kept = (tmp_path / "two/la/850/measures.csv").stat().st_ino
+    assert kept == (tmp_path / "one/la/850/measures.csv").stat().st_ino
+    third = render_html.Writer(tmp_path / "three", tmp_path / "one", first.hashes, first.parts)
+    worker_writes(third.out_dir, b"other rows\n")
+    third.adopt("la/850/measures.csv", ["head", "other rows", "tail"], "LA downloads")
+    assert third.changed == ["la/850/measures.csv"]
+    assert (tmp_path / "three/la/850/measures.csv").read_bytes() == b"other rows\n"
+    with pytest.raises(InputError, match="would both write"):
+        third.adopt("la/850/measures.csv", digests, "LA downloads")

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 
@@ -593,13 +593,12 @@ def build(
             pdf,
             str(cache_dir(paths).resolve() / "pdf"),
             inputs,
-            files.rows,
-            files.names,
-            files.la_of,
+            # A worker on another machine cannot write into this build's folder.
+            replace(files.figures, folder=None) if executor else files.figures,
         )
         pdfs = rendered = pages_rendered = figures_made = 0
         compare = []
-        todo = workers.tasks(report, pdf, list(files.rows))
+        todo = workers.tasks(report, pdf, list(files.figures.rows))
         records = workers.TaskRecords(cache_dir(paths) / "tasks")
         digests = workers.task_digests(report, todo, pages_token(paths, hashes, pdf), pdf)
         kept = {}

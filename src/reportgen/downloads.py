@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -239,29 +240,79 @@ def to_json(table: pd.DataFrame | list) -> str:
     return table.to_json(orient="records", force_ascii=False, double_precision=10) + "\n"
 
 
+@dataclass
+class Figures:
+    """What makes an LA's measures files, in a worker or in the build: its rows
+    of the figures, the names they show, and England's figures, which every
+    LA's files begin with. With ``folder`` (the build's folder, on this
+    machine's disk) an LA's text is written there by whoever makes it, and
+    only where it is goes back to the build: at national scale that is
+    gigabytes not sent from process to process."""
+
+    rows: dict[str, np.ndarray]  # each LA's rows of the observations
+    names: dict[str, str]  # area code -> name
+    la_of: dict[str, str]  # URN -> LA code
+    england: dict[str, bytes]  # England's CSV and JSON bodies
+    published: set[str]  # LAs with a page, so with files of their own
+    folder: str | None = None
+    spool: str | None = None  # an LA without a page: its text, for the whole site's
+
+    def frame(self, kind: str, own: bool) -> tuple[bytes, bytes]:
+        """What an LA's file holds before its own part (the header or "[", then
+        England's figures, and a comma when there are both), and after it."""
+        england = self.england[kind]
+        if kind == "csv":
+            return HEADER.encode() + england, b""
+        return b"[" + england + b"," * (own and bool(england)), b"]\n"
+
+    def write(self, code: str, kind: str, body: bytes) -> Part:
+        """An LA's text (``measure_text``), as a part of its file once written
+        (the file is made here); without ``folder``, as bytes."""
+        own = Part.of(body)
+        if self.folder is None:
+            return own
+        if code not in self.published:
+            target = Path(self.spool) / f"{code}.{kind}"
+            head, tail = b"", b""
+        else:
+            target = Path(self.folder, "la", code, f"measures.{kind}")
+            head, tail = self.frame(kind, bool(body))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb", buffering=0) as out:
+            for data in (head, body, tail):
+                out.write(data)
+        return Part(own.digest, file=target, start=len(head), length=len(body))
+
+
 class Downloads:
-    """The CSV and JSON downloads, whole site and per LA. Each LA's figures come
-    back from a worker as text (``workers.Task.data``) and are written to the
-    LA's files at once; the whole site's files are joined from those files'
-    LA parts once every LA is in, copied file to file (an LA without a page of
-    its own is put in a spool folder instead). At national scale no table of
-    them is ever whole in memory, and no LA's text is hashed or read again."""
+    """The CSV and JSON downloads, whole site and per LA. Each LA's files are
+    made by the worker that makes its figures (``Figures.write``; a worker on
+    another machine sends its text back, to be written here). The whole
+    site's files are joined from the LA files' parts, in LA order as soon as
+    each is in, copied file to file (an LA without a page of its own is put in
+    a spool folder instead). At national scale no table of them is ever whole
+    in memory, and no LA's text is hashed or read again."""
 
     def __init__(self, report: Report, writer: Writer, spool: Path):
         ds = report.dataset
-        self.writer, self.spool = writer, spool
-        self.names = {urn: s.name for urn, s in ds.schools.items()} | {
+        self.writer = writer
+        names = {urn: s.name for urn, s in ds.schools.items()} | {
             c: la.name for c, la in ds.las.items()
         }
-        self.la_of = {urn: s.la_code for urn, s in ds.schools.items()}
-        self.rows = rows_by_la(report.obs, self.la_of)
-        england = report.obs.iloc[self.rows.pop("", np.array([], dtype=np.int64))]
-        eng_csv, eng_json = measure_text(
-            measure_table(england, report.registry, self.names, self.la_of)
+        la_of = {urn: s.la_code for urn, s in ds.schools.items()}
+        rows = rows_by_la(report.obs, la_of)
+        england = report.obs.iloc[rows.pop("", np.array([], dtype=np.int64))]
+        eng_csv, eng_json = measure_text(measure_table(england, report.registry, names, la_of))
+        self.figures = Figures(
+            rows,
+            names,
+            la_of,
+            {"csv": eng_csv, "json": eng_json},
+            {s.la_code for s in ds.schools.values() if s.la_code in ds.las},
+            str(writer.out_dir),
+            str(spool),
         )
-        self.england = {"csv": Part.of(eng_csv), "json": Part.of(eng_json)}
-        self.published = {s.la_code for s in ds.schools.values() if s.la_code in ds.las}
-        self.std = standard_table(report.placements, self.names, self.la_of)
+        self.std = standard_table(report.placements, names, la_of)
         self.parts: dict[tuple[str, str], Part] = {}  # each LA's own part, by (LA, "csv"/"json")
         # The whole site's files, England first, then each LA in code order as
         # soon as it and the LAs before it are in: joined while pages are made.
@@ -271,8 +322,8 @@ class Downloads:
         self.whole["csv"].add(Part.of(HEADER.encode()))
         self.whole["json"].add(Part.of(b"["))
         for kind in KINDS:
-            self._join(kind, self.england[kind])
-        self.waiting = sorted(self.rows, reverse=True)  # LAs not yet joined, the next last
+            self._join(kind, Part.of(self.figures.england[kind]))
+        self.waiting = sorted(rows, reverse=True)  # LAs not yet joined, the next last
 
     def _join(self, kind: str, body: Part) -> None:
         whole = self.whole[kind]
@@ -289,28 +340,18 @@ class Downloads:
                 self._join(kind, self.parts[code, kind])
 
     def _frame(self, kind: str, own: bool) -> tuple[Part, Part]:
-        """What an LA's file holds before its own part (the header or "[", then
-        England's figures, and a comma when there are both), and after it."""
-        england = self.england[kind].data
-        if kind == "csv":
-            return Part.of(HEADER.encode() + england), _EMPTY
-        return Part.of(b"[" + england + b"," * (own and bool(england))), _END
+        return tuple(map(Part.of, self.figures.frame(kind, own)))
 
-    def add(self, code: str, csv: bytes, json_body: bytes) -> None:
-        """One LA's figures, from its worker."""
-        for kind, body in (("csv", csv), ("json", json_body)):
-            own = Part.of(body)
-            if code not in self.published:  # no page, no files: kept for the whole site's
-                spooled = self.spool / f"{code}.{kind}"
-                spooled.write_bytes(body)
-                self.parts[code, kind] = Part(own.digest, file=spooled, length=len(body))
-                continue
-            head, tail = self._frame(kind, bool(body))
-            path = f"la/{code}/measures.{kind}"
-            self.writer.write_joined(path, [head, own, tail], "downloads")
-            self.parts[code, kind] = Part(
-                own.digest, file=self.writer.out_dir / path, start=len(head.data), length=len(body)
-            )
+    def add(self, code: str, csv: Part, json_body: Part) -> None:
+        """One LA's text, from its worker: as a file it wrote, or as bytes."""
+        for kind, own in (("csv", csv), ("json", json_body)):
+            if own.file is None:  # from another machine
+                own = self.figures.write(code, kind, own.data)
+            if code in self.figures.published:
+                head, tail = self._frame(kind, bool(own.size))
+                digests = [head.digest, own.digest, tail.digest]
+                self.writer.adopt(f"la/{code}/measures.{kind}", digests, "downloads")
+            self.parts[code, kind] = own
         self._join_ready()
 
     def keep(self, code: str) -> bool:
@@ -319,7 +360,7 @@ class Downloads:
         their LA parts joined into the whole site's. False when the live files
         were not joined from England's figures as they are now."""
         writer = self.writer
-        if writer.live is None or code not in self.published:  # no files to keep
+        if writer.live is None or code not in self.figures.published:  # no files to keep
             return False
         kept = {}
         for kind in KINDS:
@@ -344,8 +385,8 @@ class Downloads:
 
     def finish(self) -> None:
         """The whole site's files (England first, then LA by LA), and the standards."""
-        for code in sorted(self.published - {c for c, _ in self.parts}):  # no figures of its own
-            self.add(code, b"", b"")
+        for code in sorted(self.figures.published - {c for c, _ in self.parts}):  # no figures
+            self.add(code, _EMPTY, _EMPTY)
         if self.waiting:
             raise RuntimeError(f"the figures of LA {self.waiting[-1]} never came back")
         self.whole["json"].add(_END)
@@ -355,7 +396,7 @@ class Downloads:
         self.writer.write_parts("downloads/standards.csv", csv_parts(std), "downloads")
         self.writer.write_parts("downloads/standards.json", json_parts(std), "downloads")
         by_la = dict(tuple(std.groupby("la_code", sort=True)))
-        for code in sorted(self.published):
+        for code in sorted(self.figures.published):
             self.writer.write_parts(
                 f"la/{code}/standards.csv",
                 csv_parts(by_la.get(code, std.iloc[0:0])),

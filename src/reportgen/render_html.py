@@ -119,7 +119,7 @@ def relative_root(path: str) -> str:
 
 @dataclass(frozen=True)
 class Part:
-    """A piece of a joined file (``Writer.write_joined``): bytes, or ``length``
+    """A piece of a joined file (``Joined``): bytes, or ``length``
     bytes of a file already written from ``start``; with the digest of its bytes."""
 
     digest: str
@@ -152,6 +152,11 @@ class Part:
                 if not copied:
                     raise OSError(f"{self.file}: shorter than the site's manifest says")
                 offset, left = offset + copied, left - copied
+
+
+def joined_digest(digests: list[str]) -> str:
+    """A joined file's digest, made from its parts' digests (see ``Joined``)."""
+    return hashlib.sha256(" ".join(digests).encode()).hexdigest()
 
 
 class Joined:
@@ -187,7 +192,7 @@ class Joined:
     def close(self) -> None:
         writer = self.writer
         digests = [part.digest for part in self.parts]
-        digest = hashlib.sha256(" ".join(digests).encode()).hexdigest()
+        digest = joined_digest(digests)
         writer.hashes[self.path], writer.parts[self.path] = digest, digests
         if self.out is None and writer._link_live(self.path, digest, self.target):
             return
@@ -246,12 +251,15 @@ class Writer:
         if not self._link_live(path, self.hashes[path], target):
             self.changed.append(path)  # a new file, or another file system: the copy stays
 
-    def write_joined(self, path: str, parts: list[Part], what: str) -> None:
-        """A large file joined from parts (a national download): see ``Joined``."""
-        joined = Joined(self, path, what)
-        for part in parts:
-            joined.add(part)
-        joined.close()
+    def adopt(self, path: str, digests: list[str], what: str) -> None:
+        """A file another process wrote into this build's folder, joined from
+        parts with ``digests``; linked from the live site instead when it is
+        the same there."""
+        self._claim(path, what)
+        digest = joined_digest(digests)
+        self.hashes[path], self.parts[path] = digest, digests
+        if not self._link_live(path, digest, self.out_dir / path):
+            self.changed.append(path)
 
     def can_keep(self, files: list[tuple[str, str, str]]) -> bool:
         """Whether every (path, hash, what) is in the live site as the last build wrote it."""

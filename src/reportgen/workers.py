@@ -55,9 +55,7 @@ class Job:
     pdf: bool
     pdf_cache: str | None
     token: str  # names this build's set-up, so a worker sets up once per build
-    download_rows: dict[str, np.ndarray] = field(default_factory=dict)  # by LA code
-    names: dict[str, str] = field(default_factory=dict)  # area code -> name
-    la_of: dict[str, str] = field(default_factory=dict)  # URN -> LA code
+    figures: downloads.Figures | None = None  # what makes each LA's downloads
 
 
 @dataclass
@@ -66,7 +64,9 @@ class Output:
 
     files: list[tuple[str, str | bytes, str]] = field(default_factory=list)
     compare: list[dict] = field(default_factory=list)
-    tables: list[tuple[str, bytes, bytes]] = field(default_factory=list)  # (LA, CSV, JSON body)
+    tables: list[tuple[str, render_html.Part, render_html.Part]] = field(
+        default_factory=list
+    )  # (LA, CSV, JSON body): files written (``downloads.Figures.write``), or bytes
     search: list[tuple[str, str]] = field(default_factory=list)  # (path, page to index)
     pages: int = 0
     pdfs: int = 0
@@ -367,11 +367,14 @@ def _la_output(job: Job, tools, code: str, schools: list) -> Output:
 
 
 def _data_output(job: Job, code: str) -> Output:
-    """An LA's figures as download text."""
-    report = job.report
-    rows = report.obs.iloc[job.download_rows[code]]
-    table = downloads.measure_table(rows, report.registry, job.names, job.la_of)
-    return Output(tables=[(code, *downloads.measure_text(table))])
+    """An LA's figures as download files."""
+    report, figures = job.report, job.figures
+    rows = report.obs.iloc[figures.rows[code]]
+    table = downloads.measure_table(rows, report.registry, figures.names, figures.la_of)
+    csv, json_body = downloads.measure_text(table)
+    return Output(
+        tables=[(code, figures.write(code, "csv", csv), figures.write(code, "json", json_body))]
+    )
 
 
 def compare_row(page: dict, path: str) -> dict:
@@ -402,7 +405,7 @@ def run(
 ) -> Iterator[Output]:
     """Every task's output (of ``todo``, by default all), as the tasks finish."""
     if todo is None:
-        todo = tasks(job.report, job.pdf, sorted(job.download_rows))
+        todo = tasks(job.report, job.pdf, sorted(job.figures.rows) if job.figures else [])
     if not todo:
         return
     global _JOB
