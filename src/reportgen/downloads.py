@@ -262,15 +262,15 @@ class Figures:
         England's figures, and a comma when there are both), and after it."""
         england = self.england[kind]
         if kind == "csv":
-            return HEADER.encode() + england, b""
-        return b"[" + england + b"," * (own and bool(england)), b"]\n"
+            return HEADER.encode() + england, _EMPTY.data
+        return b"[" + england + b"," * (own and bool(england)), _END.data
 
-    def write(self, code: str, kind: str, body: bytes) -> Part:
-        """An LA's text (``measure_text``), as a part of its file once written
-        (the file is made here); without ``folder``, as bytes."""
-        own = Part.of(body)
+    def write(self, code: str, kind: str, own: Part) -> Part:
+        """An LA's text (``measure_text``, as a part of bytes), as a part of its
+        file once written (the file is made here); without ``folder``, as it is."""
         if self.folder is None:
             return own
+        body = own.data
         if code not in self.published:
             target = Path(self.spool) / f"{code}.{kind}"
             head, tail = b"", b""
@@ -346,7 +346,7 @@ class Downloads:
         """One LA's text, from its worker: as a file it wrote, or as bytes."""
         for kind, own in (("csv", csv), ("json", json_body)):
             if own.file is None:  # from another machine
-                own = self.figures.write(code, kind, own.data)
+                own = self.figures.write(code, kind, own)
             if code in self.figures.published:
                 head, tail = self._frame(kind, bool(own.size))
                 digests = [head.digest, own.digest, tail.digest]

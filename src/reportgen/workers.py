@@ -371,7 +371,7 @@ def _data_output(job: Job, code: str) -> Output:
     report, figures = job.report, job.figures
     rows = report.obs.iloc[figures.rows[code]]
     table = downloads.measure_table(rows, report.registry, figures.names, figures.la_of)
-    csv, json_body = downloads.measure_text(table)
+    csv, json_body = map(render_html.Part.of, downloads.measure_text(table))
     return Output(
         tables=[(code, figures.write(code, "csv", csv), figures.write(code, "json", json_body))]
     )
