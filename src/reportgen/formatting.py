@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from .model import STATUSES
 
 
+@functools.lru_cache(maxsize=8192)  # a page writes hundreds of figures, few distinct
 def format_value(value: float | None, unit: str) -> str:
     """54 -> '54%'; 1.23 score -> '+1.2'; 1234 count -> '1,234'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -53,6 +53,8 @@ class Figure:
     band: str = ""  # DfE's published band, where given
     computed: bool = False
     source: str = ""
+    # Its HTML, made once by the first page that shows it (render_html.figure_once).
+    html: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -134,6 +136,11 @@ class Report:
         # its neighbours' too, and LA and England figures are on every page.
         self._figures: dict[tuple, Figure] = {}
         self._strips: dict[tuple, list[float]] = {}
+        # Similar schools are anywhere in England, each in some fifteen
+        # families: their published values are kept apart from the figures,
+        # which a worker's run through the country clears again and again.
+        self._values: dict[tuple, float | None] = {}
+        self._held: tuple[str, set[str]] = ("", set())
 
     def figure(
         self, area_type: str, area: str, year: int, measure: str, group: str = "all"
@@ -156,14 +163,32 @@ class Report:
                 missing = "not_calculated"
         return make_figure(row, m, missing)
 
+    def published(self, urn: str, year: int, measure: str) -> float | None:
+        """A school's published value (all pupils), None when there is none:
+        what a page needs of a similar school, without making its Figure."""
+        key = (urn, year, measure)
+        if key in self._values:
+            return self._values[key]
+        if len(self._values) >= VALUES_KEPT:
+            self._values.clear()
+        i = self.index.position(("school", urn, year, measure, "all"))
+        value = None
+        if i is not None and self.index.columns["status"][i] == "ok":
+            value = _nan_to_none(self.index.columns["value"][i])
+        self._values[key] = value
+        return value
+
     def latest_year(self, urn: str) -> int | None:
         years = self.years_by_area.get(("school", urn))
         return years[-1] if years else None
 
     def measures_held(self, urn: str) -> set[str]:
         """The measures a school has a figure for (all pupils) in a year of its results."""
-        years = set(self.years_by_area.get(("school", urn), []))
-        return {m for y, m, g in self.index.keys_of("school", urn) if g == "all" and y in years}
+        if self._held[0] != urn:  # asked once for each category of a page
+            years = set(self.years_by_area.get(("school", urn), []))
+            held = {m for y, m, g in self.index.keys_of("school", urn) if g == "all" and y in years}
+            self._held = (urn, held)
+        return self._held[1]
 
     def sources(self, urn: str) -> list[str]:
         """The data files a school's figures come from."""
@@ -217,6 +242,7 @@ def school_years(obs: pd.DataFrame, registry: Registry) -> tuple[dict, dict]:
 
 
 FIGURES_KEPT = 50_000  # about 20 MB of figures; a task of 40 schools makes some 3,000
+VALUES_KEPT = 200_000  # about 20 MB: every school's headline values for a year
 # A figure carries every column but those that find it.
 FIGURE_FIELDS = [c for c in OBSERVATION_COLUMNS if c not in (*DIMENSIONS, "statistic", "prior")]
 GAP_FIELDS = ["value", "status", "computed", "measure", "group", "compared_with"]
@@ -470,8 +496,8 @@ def similar_block(report: Report, school: School, year: int) -> dict | None:
         return None
     rows = []
     for m in measures:
-        figs = [report.figure("school", s.urn, year, m.id) for s in family]
-        published = [f.value for f in figs if f.ok]
+        values = [report.published(s.urn, year, m.id) for s in family]
+        published = [v for v in values if v is not None]
         average = sum(published) / len(published) if published else None
         rows.append(
             {
@@ -485,19 +511,22 @@ def similar_block(report: Report, school: School, year: int) -> dict | None:
     this = report.figure("school", school.urn, year, lead.id)
     better = []
     for s in family:
-        f = report.figure("school", s.urn, year, lead.id)
+        value = report.published(s.urn, year, lead.id)
         if (
-            f.ok
+            value is not None
             and this.ok
-            and (f.value > this.value) == lead.higher_is_better
-            and f.value != this.value
+            and (value > this.value) == lead.higher_is_better
+            and value != this.value
         ):
-            better.append({"school": s, "figure": f})
+            better.append(s)
     return {
         "family": family,
         "rows": rows,
         "lead": lead,
-        "better": better[:5],
+        "better": [
+            {"school": s, "figure": report.figure("school", s.urn, year, lead.id)}
+            for s in better[:5]
+        ],
         "year": academic_year(year),
     }
 

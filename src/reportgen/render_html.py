@@ -100,10 +100,29 @@ def make_env(templates_dir: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["figure"] = figure_once(env)
     env.filters["academic_year"] = academic_year
     env.filters["css_string"] = css_string
     env.filters["in_sentence"] = in_sentence
     return env
+
+
+def figure_once(env: Environment):
+    """``figure(f)`` for templates: the ``figure_html`` macro's HTML for a Figure,
+    made once and kept on it. A page shows a hundred or so figures, and the
+    same LA and England figures are on every page of an LA; a macro call is
+    among the dearest things Jinja does."""
+    macro = None
+
+    def figure(f) -> Markup:
+        nonlocal macro
+        if f.html is None:
+            if macro is None:
+                macro = env.get_template("macros.html").module.figure_html
+            f.html = macro(f)
+        return f.html
+
+    return figure
 
 
 def css_string(text: object) -> str:
