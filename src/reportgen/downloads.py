@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .csvfiles import per_distinct
 from .formatting import status_label
 from .lookup import positions_by
-from .model import academic_year, source_texts
+from .model import ENGLAND, academic_year, source_texts
 from .registry import Registry
 from .render_html import Joined, Part
 from .standards import Placement
@@ -66,32 +67,41 @@ STANDARD_FIELDS = [
 def measure_table(
     obs: pd.DataFrame, registry: Registry, names: dict[str, str], la_of: dict[str, str]
 ) -> pd.DataFrame:
-    """Every figure as a download row (vectorised: national data has millions)."""
+    """Every figure as a download row (vectorised: national data has millions).
+    A column of names or labels is made once for each distinct value and kept
+    as categories, so that writing it (``measure_text``) reads codes, not text."""
     frame = obs.sort_values(["area_type", "area", "measure", "group", "year", "statistic"])
     measures = registry.measures
     ok = frame["status"] == "ok"
+    las = set(frame.loc[(frame["area_type"] == "la").to_numpy(), "area"].astype(object))
 
-    def text(column: str) -> pd.Series:  # a category column as plain text, to fill in
-        return frame[column].astype(object)
+    def label(column: str, of) -> pd.Series:
+        # The distinct values as plain objects: mapping a category Series goes
+        # by its categories, which here are every area of England, not these.
+        return per_distinct(frame[column], lambda v: v.astype(object).map(of), category=True)
 
-    area_type, area, measure = text("area_type"), text("area"), text("measure")
-    years = {y: academic_year(int(y)) for y in frame["year"].unique()}
+    def area_name(area: object) -> str:
+        return names.get(area) or ("England" if area == ENGLAND else "")
+
+    def measure_field(field: str):
+        return lambda m: getattr(measures[m], field) if m in measures else ""
+
     out = pd.DataFrame(
         {
             "area_type": frame["area_type"],
             "area": frame["area"],
-            "area_name": area.map(names).fillna(area_type.map({"england": "England"})).fillna(""),
-            "la_code": area.map(la_of).fillna(area.where(area_type == "la", "")),
+            "area_name": label("area", area_name),
+            "la_code": label("area", lambda a: la_of.get(a) or (a if a in las else "")),
             "year": frame["year"].astype(int),
-            "academic_year": frame["year"].map(years),
+            "academic_year": label("year", lambda y: academic_year(int(y))),
             "measure": frame["measure"],
-            "measure_name": measure.map({k: m.name for k, m in measures.items()}).fillna(""),
-            "unit": measure.map({k: m.unit for k, m in measures.items()}).fillna(""),
+            "measure_name": label("measure", measure_field("name")),
+            "unit": label("measure", measure_field("unit")),
             "group": frame["group"],
             "statistic": frame["statistic"],
             "value": frame["value"].where(ok),  # never a number for a missing figure
             "status": frame["status"],
-            "status_label": text("status").map(status_label).where(~ok, ""),
+            "status_label": label("status", lambda s: "" if s == "ok" else status_label(s)),
             "cohort": frame["cohort"],
             "lower": frame["lower"],
             "upper": frame["upper"],
