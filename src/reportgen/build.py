@@ -595,6 +595,7 @@ def build(
             inputs,
             # A worker on another machine cannot write into this build's folder.
             replace(files.figures, folder=None) if executor else files.figures,
+            None if executor else str(tmp),
         )
         pdfs = rendered = pages_rendered = figures_made = 0
         compare = []
@@ -631,6 +632,8 @@ def build(
             for out in workers.run(job, jobs, executor, todo):
                 for path, data, what in out.files:
                     writer.write(path, data, what)
+                for path, digest, what in out.written:
+                    writer.adopt_file(path, digest, what)
                 if out.task in digests:
                     records.put(digests[out.task], out, writer.hashes)
                 take(out)

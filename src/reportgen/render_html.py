@@ -272,11 +272,15 @@ class Writer:
 
     def adopt(self, path: str, digests: list[str], what: str) -> None:
         """A file another process wrote into this build's folder, joined from
-        parts with ``digests``; linked from the live site instead when it is
-        the same there."""
+        parts with ``digests`` (see ``adopt_file``)."""
+        self.adopt_file(path, joined_digest(digests), what)
+        self.parts[path] = digests
+
+    def adopt_file(self, path: str, digest: str, what: str) -> None:
+        """A file another process wrote into this build's folder, with its
+        hash; linked from the live site instead when it is the same there."""
         self._claim(path, what)
-        digest = joined_digest(digests)
-        self.hashes[path], self.parts[path] = digest, digests
+        self.hashes[path] = digest
         if not self._link_live(path, digest, self.out_dir / path):
             self.changed.append(path)
 

@@ -56,13 +56,17 @@ class Job:
     pdf_cache: str | None
     token: str  # names this build's set-up, so a worker sets up once per build
     figures: downloads.Figures | None = None  # what makes each LA's downloads
+    # The build's folder, where a worker on this machine writes the pages and
+    # PDFs it makes (a worker on another machine sends them back instead).
+    folder: str | None = None
 
 
 @dataclass
 class Output:
     """What one task rendered: files to write, compare-page data, counts."""
 
-    files: list[tuple[str, str | bytes, str]] = field(default_factory=list)
+    files: list[tuple[str, str | bytes, str]] = field(default_factory=list)  # (path, content, what)
+    written: list[tuple[str, str, str]] = field(default_factory=list)  # (path, hash, what)
     compare: list[dict] = field(default_factory=list)
     tables: list[tuple[str, render_html.Part, render_html.Part]] = field(
         default_factory=list
@@ -252,10 +256,10 @@ class TaskRecords:
         return found
 
     def put(self, digest: str, out: Output, hashes: dict[str, str]) -> None:
-        files = [(path, hashes[path], what) for path, _, what in out.files]
+        files = [(path, hashes[path], what) for path, _, what in [*out.files, *out.written]]
         # An LA's figures are not stored: they are read back from its files
         # (``downloads.Downloads.keep``).
-        kept = replace(out, files=files, tables=[])
+        kept = replace(out, files=files, written=[], tables=[])
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f"{digest}.tmp"
         tmp.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
@@ -290,7 +294,22 @@ def render(job: Job | None, task: Task) -> Output:
             out = _schools_output(job, tools, schools[task.start : task.stop])
         out.rendered = (tools.cache.misses - misses) if tools.cache else 0
     out.task = task
+    if job.folder is not None:
+        write_files(out, Path(job.folder))
     return out
+
+
+def write_files(out: Output, folder: Path) -> None:
+    """A task's files written into the build's folder by the worker that made
+    them: only their paths and hashes go back to the build (at national scale,
+    a gigabyte of pages not pickled and piped to it, nor hashed there)."""
+    for path, content, what in out.files:
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        out.written.append((path, hashlib.sha256(data).hexdigest(), what))
+    out.files = []
 
 
 def _schools_output(job: Job, tools, schools: list) -> Output:
