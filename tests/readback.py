@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -86,3 +87,18 @@ def broken_links(site: Path) -> list[str]:
             if not resolved.exists():
                 broken.append(f"{page.relative_to(site)} -> {target}")
     return broken
+
+
+def json_download(path: Path) -> tuple[list[str], list[list]]:
+    """A download's JSON: its column names, and its rows, each an array of
+    values in that order (pandas' ``orient="split"`` without an index)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert list(data) == ["columns", "data"], path
+    assert all(len(row) == len(data["columns"]) for row in data["data"]), path
+    return data["columns"], data["data"]
+
+
+def json_records(path: Path) -> list[dict]:
+    """A download's JSON rows as {column: value}."""
+    columns, rows = json_download(path)
+    return [dict(zip(columns, row, strict=True)) for row in rows]

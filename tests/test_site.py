@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from reportgen import synth
@@ -17,7 +18,7 @@ from reportgen.errors import InputError
 from reportgen.formatting import format_value
 
 from .conftest import ROOT
-from .readback import broken_links, table, text
+from .readback import broken_links, json_download, table, text
 
 
 def _read(path: Path) -> list[dict]:
@@ -94,9 +95,53 @@ def test_downloads_never_write_a_missing_value(sample_site):
         else:
             assert r["value"] != "", r
         assert r["source"], r
-    data = json.loads((sample_site / "downloads" / "measures.json").read_text())
+    columns, data = json_download(sample_site / "downloads" / "measures.json")
+    assert columns == list(rows[0])
     assert len(data) == len(rows)
-    assert all(d["value"] is None for d in data if d["status"] != "ok")
+    value, status = columns.index("value"), columns.index("status")
+    for row, r in zip(data, rows, strict=True):  # in the CSV's order
+        assert row[status] == r["status"]
+        if row[status] != "ok":
+            assert row[value] is None, row
+        else:
+            assert isinstance(row[value], int | float), row
+
+
+def _as_csv(value: object) -> str:
+    """A value read from a JSON download, as the CSV shows it."""
+    if value is None or value != value:  # null (pandas: NaN or None)
+        return ""
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    return str(value)
+
+
+def test_json_downloads_hold_the_csv_rows(sample_site):
+    # The JSON is the column names once and an array a row (pandas' "split"
+    # form): read back by pandas, it has the CSV's columns, rows and cells.
+    files = {
+        path: sample_site / path.replace(".json", ".csv")
+        for path in ("downloads/measures.json", "la/999/measures.json", "downloads/standards.json")
+    }
+    held = {}
+    for path, csv_path in files.items():
+        with csv_path.open(encoding="utf-8", newline="") as fh:
+            header, *cells = list(csv.reader(fh))
+        frame = pd.read_json(sample_site / path, orient="split", dtype=False, convert_dates=False)
+        assert list(frame.columns) == header and len(frame) == len(cells) > 0, path
+        read = [[_as_csv(v) for v in row] for row in frame.astype(object).values.tolist()]
+        assert read == cells, path
+        held[path] = json_download(sample_site / path)
+    # An LA's file is England's rows, then the LA's own: as in the whole site's.
+    columns, whole = held["downloads/measures.json"]
+    assert held["la/999/measures.json"][0] == columns
+    la = held["la/999/measures.json"][1]
+    area_type, la_code = columns.index("area_type"), columns.index("la_code")
+    england = [r for r in whole if r[area_type] == "england"]
+    assert england and whole[: len(england)] == england
+    assert la[: len(england)] == england
+    own = la[len(england) :]
+    assert own and own == [r for r in whole[len(england) :] if r[la_code] == "999"]
 
 
 def test_la_page_lists_the_schools_below_the_floor(sample_site):

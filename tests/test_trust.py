@@ -21,6 +21,7 @@ from reportgen.load import load, parse_figures
 from reportgen.model import CODES
 
 from .conftest import ROOT
+from .readback import json_records
 
 
 def _rows(path: Path) -> list[dict]:
@@ -47,10 +48,13 @@ def test_no_small_group_figure_in_any_download(sample_site):
                 assert r["value"] == "" and r["status"] == "suppressed", (path, key)
                 seen += 1
     assert seen >= len(small)
-    data = json.loads((sample_site / "downloads" / "measures.json").read_text())
-    for r in data:
-        if (r["area"], str(r["year"]), r["measure"], r["group"]) in small:
-            assert r["value"] is None
+    hidden = 0
+    for path in [f.with_suffix(".json") for f in files]:
+        for r in json_records(path):
+            if (r["area"], str(r["year"]), r["measure"], r["group"]) in small:
+                assert r["value"] is None and r["status"] == "suppressed", (path, r)
+                hidden += 1
+    assert hidden >= len(small)
     # Complement: where one of a pair is hidden and the other published, the
     # other would reveal it; none such is left in the downloads.
     downloaded = _rows(sample_site / "downloads" / "measures.csv")
@@ -383,21 +387,29 @@ def test_csv_cells_are_written_as_pandas_writes_them(rows):
     assert measure_text(table)[0].decode("utf-8") == expected
 
 
+class _Number(str):
+    """A number in the JSON, as its text."""
+
+
 @settings(max_examples=200, deadline=None)
 @given(_ROWS)
-def test_json_records_hold_the_csv_figures(rows):
+def test_json_rows_hold_the_csv_figures(rows):
     # The JSON download is written by the same column-by-column writer: each
-    # record has every column, a missing value is null (never 0), and a number
-    # has the CSV's figures (up to 10).
+    # row is an array of every column's value in the table's order, a missing
+    # value is null (never 0), and a number is the CSV's text (up to 10 figures).
     table = _table(rows)
-    records = json.loads(b"[" + measure_text(table)[1] + b"]")
-    assert len(records) == len(rows)
-    for (text, value, year, computed), record in zip(rows, records, strict=True):
-        assert list(record) == ["text", "value", "year", "computed", "category"]
-        assert record["text"] == record["category"] == text
-        assert record["year"] == year and isinstance(record["year"], int)
-        assert record["computed"] is computed
+    arrays = json.loads(
+        b"[" + measure_text(table)[1] + b"]", parse_int=_Number, parse_float=_Number
+    )
+    shown = with_numbers_as_text(table)["value"]  # as the CSV shows it
+    assert len(arrays) == len(rows)
+    for (text, value, year, computed), array, cell in zip(rows, arrays, shown, strict=True):
+        assert len(array) == len(table.columns) == 5  # text, value, year, computed, category
+        assert array[0] == array[4] == text and not isinstance(array[0], _Number)
+        assert isinstance(array[2], _Number) and array[2] == str(year)
+        assert array[3] is computed
         if value is None or value != value:  # missing or NaN
-            assert record["value"] is None
+            assert array[1] is None and cell == ""
         else:
-            assert record["value"] == float(f"{value:.10g}")
+            assert isinstance(array[1], _Number) and array[1] == cell
+            assert float(array[1]) == float(f"{value:.10g}")  # -0.0 is 0, as in the CSV

@@ -2,7 +2,9 @@
 
 Every row names its source (file and row, or how it was computed), and a
 suppressed or missing figure keeps its status: the value cell is left empty,
-never 0.
+never 0 (in the JSON, null). A JSON file is the CSV's column names once,
+then an array a row with the values in that order (pandas' "split" form
+without an index): ``{"columns":[...],"data":[[...],...]}``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -132,8 +135,17 @@ def standard_table(
     return pd.DataFrame(rows, columns=STANDARD_FIELDS)
 
 
+def json_head(fields: list[str]) -> bytes:
+    """What a download's JSON begins with: its column names, once, and the start
+    of its rows, each an array of values in that order (pandas' ``orient="split"``
+    without an index). ``_END`` closes both."""
+    names = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return b'{"columns":' + names.encode() + b',"data":['
+
+
 KINDS = ("csv", "json")
-_EMPTY, _COMMA, _END = Part.of(b""), Part.of(b","), Part.of(b"]\n")
+_EMPTY, _COMMA, _END = Part.of(b""), Part.of(b","), Part.of(b"]}\n")
+_JSON_HEAD = Part.of(json_head(MEASURE_FIELDS))  # of every measures JSON, LA and whole site
 CHUNK = 100_000  # rows formatted at a time: a national table is written in parts
 HEADER = ",".join(MEASURE_FIELDS) + "\n"
 
@@ -159,16 +171,31 @@ def la_codes(obs: pd.DataFrame, la_of: dict[str, str]) -> tuple[np.ndarray, list
 
 
 def measure_text(table: pd.DataFrame) -> tuple[bytes, bytes]:
-    """A measure table as the body of the CSV (no header) and of the JSON array
-    (no brackets), as UTF-8: the parts that LA and whole-site files are joined
+    """A measure table as the body of the CSV (no header) and the rows of the
+    JSON (each an array of its values in column order, joined by commas: no
+    head or tail), as UTF-8: the parts that LA and whole-site files are joined
     from. A number is the same text in both ("63.5", up to 10 figures)."""
     if table.empty:
         return b"", b""
-    cells = [_cells(name, column) for name, column in table.items()]
-    csv_columns, json_columns = [c for c, _ in cells], [j for _, j in cells]
+    columns = _distinct(table)
+    csv_columns = [cells[codes] for codes, cells, _ in columns]
     csv = "\n".join(map(",".join, zip(*csv_columns, strict=True))) + "\n"
-    records = map("{%s}".__mod__, map(",".join, zip(*json_columns, strict=True)))
-    return csv.encode("utf-8"), ",".join(records).encode("utf-8")
+    return csv.encode("utf-8"), _json_rows(columns).encode("utf-8")
+
+
+def json_rows(table: pd.DataFrame) -> str:
+    """A table's rows as JSON arrays joined by commas, as ``measure_text`` writes them."""
+    return _json_rows(_distinct(table)) if len(table) else ""
+
+
+def _json_rows(columns: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> str:
+    # Each value comes with the punctuation before or after it (",[" before a
+    # row's first, "]" after its last, "," before the others), so the rows are
+    # one join of every value in turn, row by row, without a string made for
+    # each row.
+    values = np.column_stack([members[codes] for codes, _, members in columns])
+    values[0, 0] = values[0, 0][1:]  # no comma before the first row
+    return "".join(values.ravel().tolist())
 
 
 # As the csv module quotes with "\n" ending lines (a lone "\r" is not quoted).
@@ -194,22 +221,29 @@ def _json_value(value: object) -> str:
     return encode_basestring(str(value))  # as json.dumps, without its set-up per call
 
 
-def _cells(name: str, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """A column's CSV cells and JSON members ("name":value), one per row. Each
-    distinct value is written once, which is several times faster for a table
-    of figures than formatting row by row; a missing value is an empty cell
-    and null."""
+def _distinct(table: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Each column as (codes, CSV cells, JSON values): the row's index into the
+    cells and values, each distinct value written once, which is several times
+    faster for a table of figures than formatting row by row. A missing value
+    (code -1: the last) is an empty cell and null, never 0."""
+    last = len(table.columns) - 1
+    return [
+        _cells(column, ",[" if i == 0 else ",", "]" if i == last else "")
+        for i, (_, column) in enumerate(table.items())
+    ]
+
+
+def _cells(column: pd.Series, before: str, after: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(column)  # a missing value is -1: the last cell
     values = uniques.tolist()
-    key = json.dumps(name) + ":"
     if all(type(v) is str for v in values):  # text, as a source is: often one a row
         cells = values if not _NEEDS_QUOTES.search("\0".join(values)) else map(_cell, values)
-        members = [key + encode_basestring(v) for v in values]
+        members = map(encode_basestring, values)
     else:
         cells = [_cell(_number_text(v)) for v in values]
-        members = [key + _json_value(v) for v in values]
-    csv = np.array([*cells, ""], dtype=object)
-    return csv[codes], np.array([*members, key + "null"], dtype=object)[codes]
+        members = map(_json_value, values)
+    members = [before + m + after for m in chain(members, ["null"])]
+    return codes, np.array([*cells, ""], dtype=object), np.array(members, dtype=object)
 
 
 def csv_parts(table: pd.DataFrame) -> Iterator[str]:
@@ -218,15 +252,14 @@ def csv_parts(table: pd.DataFrame) -> Iterator[str]:
         yield part.to_csv(index=False, header=start == 0, lineterminator="\n")
 
 
-def json_parts(table: pd.DataFrame) -> Iterator[str]:
-    """The same text as ``to_json``, made a part at a time."""
-    yield "["
+def json_parts(table: pd.DataFrame) -> Iterator[bytes]:
+    """A table as a download's JSON (its column names, then an array a row, as
+    ``measure_text`` writes them), made a part at a time."""
+    yield json_head(list(table.columns))
     for start in range(0, len(table), CHUNK):
-        text = table.iloc[start : start + CHUNK].to_json(
-            orient="records", force_ascii=False, double_precision=10
-        )
-        yield ("," if start else "") + text[1:-1]
-    yield "]\n"
+        rows = json_rows(table.iloc[start : start + CHUNK])
+        yield (("," if start else "") + rows).encode("utf-8")
+    yield _END.data
 
 
 def with_numbers_as_text(table: pd.DataFrame) -> pd.DataFrame:
@@ -268,12 +301,13 @@ class Figures:
     spool: str | None = None  # an LA without a page: its text, for the whole site's
 
     def frame(self, kind: str, own: bool) -> tuple[bytes, bytes]:
-        """What an LA's file holds before its own part (the header or "[", then
-        England's figures, and a comma when there are both), and after it."""
+        """What an LA's file holds before its own part (the CSV's header, or the
+        JSON's column names and the start of its rows; then England's figures,
+        and in the JSON a comma when there are both), and after it."""
         england = self.england[kind]
         if kind == "csv":
             return HEADER.encode() + england, _EMPTY.data
-        return b"[" + england + b"," * (own and bool(england)), _END.data
+        return _JSON_HEAD.data + england + b"," * (own and bool(england)), _END.data
 
     def write(self, code: str, kind: str, own: Part) -> Part:
         """An LA's text (``measure_text``, as a part of bytes), as a part of its
@@ -330,7 +364,7 @@ class Downloads:
             kind: Joined(writer, f"downloads/measures.{kind}", "downloads") for kind in KINDS
         }
         self.whole["csv"].add(Part.of(HEADER.encode()))
-        self.whole["json"].add(Part.of(b"["))
+        self.whole["json"].add(_JSON_HEAD)
         for kind in KINDS:
             self._join(kind, Part.of(self.figures.england[kind]))
         self.waiting = sorted(rows, reverse=True)  # LAs not yet joined, the next last
