@@ -178,8 +178,7 @@ def measure_text(table: pd.DataFrame) -> tuple[bytes, bytes]:
     if table.empty:
         return b"", b""
     columns = _distinct(table)
-    csv_columns = [cells[codes] for codes, cells, _ in columns]
-    csv = "\n".join(map(",".join, zip(*csv_columns, strict=True))) + "\n"
+    csv = _row_by_row([cells[codes] for codes, cells, _ in columns])
     return csv.encode("utf-8"), _json_rows(columns).encode("utf-8")
 
 
@@ -193,9 +192,16 @@ def _json_rows(columns: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> str:
     # row's first, "]" after its last, "," before the others), so the rows are
     # one join of every value in turn, row by row, without a string made for
     # each row.
-    values = np.column_stack([members[codes] for codes, _, members in columns])
-    values[0, 0] = values[0, 0][1:]  # no comma before the first row
-    return "".join(values.ravel().tolist())
+    values = [members[codes] for codes, _, members in columns]
+    values[0] = values[0].copy()
+    values[0][0] = values[0][0][1:]  # no comma before the first row
+    return _row_by_row(values)
+
+
+def _row_by_row(columns: list[np.ndarray]) -> str:
+    """Columns of text, each cell with its punctuation, read row by row: one
+    join of every cell in turn, without a string made for each row."""
+    return "".join(np.column_stack(columns).ravel().tolist())
 
 
 # As the csv module quotes with "\n" ending lines (a lone "\r" is not quoted).
@@ -225,15 +231,23 @@ def _distinct(table: pd.DataFrame) -> list[tuple[np.ndarray, np.ndarray, np.ndar
     """Each column as (codes, CSV cells, JSON values): the row's index into the
     cells and values, each distinct value written once, which is several times
     faster for a table of figures than formatting row by row. A missing value
-    (code -1: the last) is an empty cell and null, never 0."""
+    (code -1: the last) is an empty cell and null, never 0. Each cell carries
+    the punctuation after it (CSV) or around it (JSON)."""
     last = len(table.columns) - 1
     return [
-        _cells(column, ",[" if i == 0 else ",", "]" if i == last else "")
+        _cells(
+            column,
+            "\n" if i == last else ",",
+            ",[" if i == 0 else ",",
+            "]" if i == last else "",
+        )
         for i, (_, column) in enumerate(table.items())
     ]
 
 
-def _cells(column: pd.Series, before: str, after: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cells(
+    column: pd.Series, csv_after: str, before: str, after: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     codes, uniques = pd.factorize(column)  # a missing value is -1: the last cell
     values = uniques.tolist()
     if all(type(v) is str for v in values):  # text, as a source is: often one a row
@@ -242,8 +256,9 @@ def _cells(column: pd.Series, before: str, after: str) -> tuple[np.ndarray, np.n
     else:
         cells = [_cell(_number_text(v)) for v in values]
         members = map(_json_value, values)
+    cells = [c + csv_after for c in chain(cells, [""])]
     members = [before + m + after for m in chain(members, ["null"])]
-    return codes, np.array([*cells, ""], dtype=object), np.array(members, dtype=object)
+    return codes, np.array(cells, dtype=object), np.array(members, dtype=object)
 
 
 def csv_parts(table: pd.DataFrame) -> Iterator[str]:
