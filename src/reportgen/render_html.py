@@ -221,6 +221,13 @@ class Joined:
         writer.changed.append(self.path)
 
 
+def inside_site(path: str, what: str) -> str:
+    """``path``, refused when it would climb out of the site's folder."""
+    if ".." in Path(path).parts or path.startswith("/"):
+        raise InputError(f"{what}: refusing to write outside the site ({path!r})")
+    return path
+
+
 class Writer:
     """Writes the site into a fresh folder; two pages may never share a path.
 
@@ -322,8 +329,7 @@ class Writer:
         return True
 
     def _claim(self, path: str, what: str) -> None:
-        if ".." in Path(path).parts or path.startswith("/"):
-            raise InputError(f"{what}: refusing to write outside the site ({path!r})")
+        inside_site(path, what)
         if path in self.written:
             raise InputError(f"{what} and {self.written[path]} would both write {path}")
         self.written[path] = what

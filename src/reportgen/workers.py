@@ -305,7 +305,7 @@ def write_files(out: Output, folder: Path) -> None:
     a gigabyte of pages not pickled and piped to it, nor hashed there)."""
     for path, content, what in out.files:
         data = content if isinstance(content, bytes) else content.encode("utf-8")
-        target = folder / path
+        target = folder / render_html.inside_site(path, what)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         out.written.append((path, hashlib.sha256(data).hexdigest(), what))
