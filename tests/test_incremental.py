@@ -20,6 +20,8 @@ def test_second_build_builds_nothing_and_an_edit_rebuilds_only_its_pages(project
     paths = Paths(project / "data", project / "content", project / "templates", project / "site")
     first = build(paths, pdf=False)
     assert first.changed == first.files > 150
+    stages = ["reading and computing", "pages and downloads", "search index and the rest"]
+    assert list(first.stages) == stages and 0 < sum(first.stages.values()) <= first.seconds
     page = project / "site" / "case-studies" / "medway-what-worked" / "index.html"
     school = project / "site" / "schools" / "800003" / "index.html"
     before = (page.stat().st_ino, school.stat().st_ino, school.stat().st_mtime_ns)

@@ -60,6 +60,8 @@ class BuildResult:
     unchanged: bool = False  # nothing read had changed: nothing was done
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Seconds each stage took: where a long build spends its time.
+    stages: dict[str, float] = field(default_factory=dict)
     out: Path | None = None
 
 
@@ -558,7 +560,9 @@ def build(
             out=paths.out,
             unchanged=True,
         )
+    stages = Stages(started)
     registry, dataset, content, report = prepare(paths, hashes)
+    stages.done("reading and computing")
     brand_css, logo = branding(content.site, paths.content)
     year = edition_year(report)
     editions = earlier_editions(paths.out, year)
@@ -641,6 +645,7 @@ def build(
                 pages_rendered += out.pages
                 figures_made += len(out.tables)
                 bar.update()
+        stages.done("pages and downloads")
         if not preview:
             # The figures are not needed any more: they go before Pagefind
             # starts, which takes memory of its own (the parent waits for it).
@@ -666,6 +671,7 @@ def build(
         archive_editions(editions, writer)
         writer.write("edition.json", json.dumps({"year": year}) + "\n", "edition")
         indexed = search_kept or finish_search_index(search, dataset.warnings)
+        stages.done("search index and the rest")
         compare.sort(key=lambda r: (r["name"], r["urn"]))
         writer.write("compare/schools.json", downloads.to_json(compare), "compare data")
         publish(tmp, paths.out)
@@ -700,5 +706,19 @@ def build(
         changed=len(writer.changed),
         warnings=dataset.warnings,
         seconds=time.perf_counter() - started,
+        stages=stages.seconds,
         out=paths.out,
     )
+
+
+class Stages:
+    """The seconds each stage of a build took, from the end of the one before."""
+
+    def __init__(self, started: float):
+        self.last = started
+        self.seconds: dict[str, float] = {}
+
+    def done(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = now - self.last
+        self.last = now

@@ -116,6 +116,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             "rendered, the rest unchanged, "
             f"in {result.seconds:.1f} s with {len(result.warnings)} warning(s)."
         )
+        print("Time: " + "; ".join(f"{s} {t:.1f} s" for s, t in result.stages.items()) + ".")
     return 0
 
 
