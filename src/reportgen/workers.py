@@ -5,8 +5,11 @@ The unit of work is a ``Task``: a run of up to ``CHUNK`` schools of one LA
 as download text (the whole site's downloads are joined from these). Chunks, not
 whole LAs, so that an LA publishing only its own schools still uses every
 worker; the pack lays out its LA's cards again, in its own task, beside the
-chunks. Each task returns its files for the parent to write. The parent
-alone writes, so incremental writing and the atomic publish work as in a
+chunks. A worker on this machine writes a task's files into the build's
+folder (never the live site) and returns their paths and hashes; a worker on
+another machine returns the files. Either way the parent records every file
+(refusing two at one path) and links the last build's file in place of one
+that is the same, so incremental writing and the atomic publish work as in a
 one-process build.
 
 Expensive set-up (the Jinja environment, WeasyPrint's fonts and stylesheet)
