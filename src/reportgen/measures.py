@@ -80,24 +80,18 @@ def weighted_benchmarks(
     school["la"] = school["area"].map(schools_la)
     school["area"] = school["la"] if level == "la" else ENGLAND
     school = school[school["area"].notna() & (school["area"] != "")]
-    units = {m.id: m.unit for m in registry.measures.values()}
-    school["unit"] = school["measure"].map(units)
     weight = school["cohort"].where(school["cohort"] > 0)
     school["w"] = weight
     school["wv"] = school["value"] * weight
     keys = ["area", "year", "measure", "group"]
     grouped = school.groupby(keys, sort=True)
-    agg = grouped.agg(
-        w=("w", "sum"),
-        wv=("wv", "sum"),
-        total=("value", "sum"),
-        mean=("value", "mean"),
-        n=("value", "size"),
-        las=("la", "nunique"),
-        unit=("unit", "first"),
-    ).reset_index()
-    agg = agg[(agg["n"] if level == "la" else agg["las"]) >= min_cover]
-    is_count = agg["unit"] == "count"
+    sums = {"w": ("w", "sum"), "wv": ("wv", "sum"), "total": ("value", "sum")}
+    # Counting LAs is the dearest part: only England's figures need it.
+    cover = {"las": ("la", "nunique")} if level == "england" else {}
+    agg = grouped.agg(**sums, mean=("value", "mean"), n=("value", "size"), **cover).reset_index()
+    agg = agg[agg["las" if cover else "n"] >= min_cover]
+    units = {m.id: m.unit for m in registry.measures.values()}
+    is_count = agg["measure"].map(units) == "count"  # after grouping: one a figure, not a row
     weighted = (agg["wv"] / agg["w"]).where(agg["w"] > 0)
     agg["value"] = np.where(is_count, agg["total"], weighted.fillna(agg["mean"]))
     agg["cohort"] = agg["w"].where(agg["w"] > 0)
