@@ -221,13 +221,6 @@ class Joined:
         writer.changed.append(self.path)
 
 
-def inside_site(path: str, what: str) -> str:
-    """``path``, refused when it would climb out of the site's folder."""
-    if ".." in Path(path).parts or path.startswith("/"):
-        raise InputError(f"{what}: refusing to write outside the site ({path!r})")
-    return path
-
-
 class Writer:
     """Writes the site into a fresh folder; two pages may never share a path.
 
@@ -329,7 +322,8 @@ class Writer:
         return True
 
     def _claim(self, path: str, what: str) -> None:
-        inside_site(path, what)
+        if ".." in Path(path).parts or path.startswith("/"):
+            raise InputError(f"{what}: refusing to write outside the site ({path!r})")
         if path in self.written:
             raise InputError(f"{what} and {self.written[path]} would both write {path}")
         self.written[path] = what

@@ -306,12 +306,10 @@ def write_files(out: Output, folder: Path) -> None:
     """A task's files written into the build's folder by the worker that made
     them: only their paths and hashes go back to the build (at national scale,
     a gigabyte of pages not pickled and piped to it, nor hashed there)."""
+    writer = render_html.Writer(folder)  # no live site: it writes every file, and checks its path
     for path, content, what in out.files:
-        data = content if isinstance(content, bytes) else content.encode("utf-8")
-        target = folder / render_html.inside_site(path, what)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        out.written.append((path, hashlib.sha256(data).hexdigest(), what))
+        writer.write(path, content, what)
+        out.written.append((path, writer.hashes[path], what))
     out.files = []
 
 
