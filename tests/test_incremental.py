@@ -226,3 +226,37 @@ def test_a_file_a_worker_wrote_is_linked_when_it_is_as_the_last_build(tmp_path):
     assert (tmp_path / "three/la/850/measures.csv").read_bytes() == b"other rows\n"
     with pytest.raises(InputError, match="would both write"):
         third.adopt("la/850/measures.csv", digests, "LA downloads")
+
+
+def test_search_copies_are_kept_between_builds_and_written_only_when_changed(tmp_path):
+    folder = tmp_path / "cache" / "search"
+    first = render_html.SearchCopies(folder)
+    for path, text in [
+        ("a/index.html", "<p>A</p>"),
+        ("b/index.html", "<p>B</p>"),
+        ("c/index.html", "<p>C</p>"),
+    ]:
+        first.add(path, text)
+    digest = first.finish()
+    a, b = folder / "a" / "index.html", folder / "b" / "index.html"
+    kept = (a.stat().st_ino, a.stat().st_mtime_ns)
+
+    second = render_html.SearchCopies(folder)  # page c is gone, b's text changed
+    second.add("a/index.html", "<p>A</p>")
+    second.add("b/index.html", "<p>B, edited</p>")
+    assert second.finish() != digest
+    assert (a.stat().st_ino, a.stat().st_mtime_ns) == kept  # not written again
+    assert b.read_text() == "<p>B, edited</p>"
+    assert not (folder / "c" / "index.html").exists()  # Pagefind would index it
+
+    # A build that dies while writing leaves no list: the next starts anew,
+    # and a copy it wrote is not taken for the page as it is now.
+    third = render_html.SearchCopies(folder)
+    third.add("b/index.html", "<p>B, edited again</p>")
+    third.close()
+    fourth = render_html.SearchCopies(folder)
+    assert not a.exists()
+    fourth.add("b/index.html", "<p>B, edited</p>")
+    fourth.finish()
+    assert b.read_text() == "<p>B, edited</p>"
+    assert sorted(p.name for p in folder.rglob("*") if p.is_file()) == ["copies.json", "index.html"]

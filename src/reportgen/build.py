@@ -585,7 +585,7 @@ def build(
         env.globals["pdf"] = pdf
         env.filters["glossed"] = render_html.glossary_linker(content.glossary)
         spool = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.spool-", dir=paths.out.parent))
-        copies = render_html.SearchCopies(spool / "search")
+        copies = render_html.SearchCopies(cache_dir(paths) / "search")
         count = render_html.render_pages(
             env, writer, page_models, content.site, progress, search=copies
         )
