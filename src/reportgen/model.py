@@ -191,17 +191,28 @@ def observations(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
         if given is not None and not (isinstance(default, float) and math.isnan(default)):
             given = _filled(given, default)
         if column in CATEGORICAL:
-            kind = _categories(column, {default} if given is None else _held(given))
             if given is None:
+                kind = _categories(column, {default})
                 codes = np.full(len(frame), kind.categories.get_loc(default), dtype=np.int16)
                 columns[column] = pd.Categorical.from_codes(codes, dtype=kind)
+            elif isinstance(given.dtype, pd.CategoricalDtype):
+                columns[column] = given.astype(_categories(column, _held(given))).array
             else:
-                columns[column] = given.astype(kind).array
+                columns[column] = _as_category(column, given)
         elif given is None:
             columns[column] = np.full(len(frame), default, dtype=_dtype(column))
         else:
             columns[column] = given.astype(_dtype(column)).to_numpy()
     return pd.DataFrame(columns, index=frame.index)
+
+
+def _as_category(column: str, given: pd.Series) -> pd.Categorical:
+    """Text as a category column: its values hashed once (factorized), where
+    finding the values held and then converting hashed each cell twice."""
+    codes, uniques = pd.factorize(given)  # a missing cell is code -1
+    kind = _categories(column, set(uniques))
+    recode = kind.categories.get_indexer(uniques)
+    return pd.Categorical.from_codes(np.where(codes < 0, -1, recode[codes]), dtype=kind)
 
 
 def _filled(column: pd.Series, default: object) -> pd.Series:

@@ -185,7 +185,7 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
         grades[urn].append((year, grade))
 
     @functools.cache  # a school is in its LA's digest and in many schools' families
-    def record(urn: str) -> str:
+    def record(urn: str) -> bytes:
         school = ds.schools.get(urn)
         return repr(
             (
@@ -200,7 +200,11 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
                 ds.schools.get(report.predecessor_of.get(urn, "")),
                 ds.schools.get(report.successor_of.get(urn, "")),
             )
-        )
+        ).encode()
+
+    @functools.cache  # in the families of some fifteen schools, so of several tasks
+    def member(urn: str) -> bytes:
+        return record(urn) + f" {by_area[urn]}".encode()
 
     every_la = repr(sorted(ds.las.items())).encode()
     of_la: dict[str, str] = {}
@@ -212,7 +216,7 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
             digest.update(every_la)  # names of LAs appear beside schools of other LAs
             digest.update(f"{by_la['']} {by_la[task.la]}".encode())  # England's, the LA's
             for school in schools:
-                digest.update(record(school.urn).encode())
+                digest.update(record(school.urn))
             of_la[task.la] = digest.hexdigest()
         if task.data:  # the LA's figures, each row with its names, after England's
             out[task] = hashlib.sha256(f"{of_la[task.la]} {task}".encode()).hexdigest()
@@ -223,7 +227,7 @@ def task_digests(report: pages.Report, todo: list[Task], token: str, pdf: bool) 
         family = sorted({f for s in own for f in report.families.get(s.urn, [])})
         digest = hashlib.sha256(f"{of_la[task.la]} {task}".encode())
         for urn in family:
-            digest.update(f"{record(urn)} {by_area[urn]}".encode())
+            digest.update(member(urn))
         out[task] = digest.hexdigest()
     return out
 
