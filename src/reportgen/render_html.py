@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -383,6 +384,8 @@ class SearchCopies:
             self._written.clear()
         for path in self._held.keys() - self.digests.keys():
             (self.folder / path).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # its folder, unless another copy is there
+                (self.folder / path).parent.rmdir()
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / self.LIST).write_text(json.dumps(self.digests))
         self._held = dict(self.digests)
