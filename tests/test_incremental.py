@@ -249,6 +249,13 @@ def test_search_copies_are_kept_between_builds_and_written_only_when_changed(tmp
     assert b.read_text() == "<p>B, edited</p>"
     assert not (folder / "c").exists()  # Pagefind would index its copy
 
+    b.unlink()  # gone from the cache by some other hand: written again
+    again = render_html.SearchCopies(folder)
+    again.add("a/index.html", "<p>A</p>")
+    again.add("b/index.html", "<p>B, edited</p>")
+    again.finish()
+    assert b.read_text() == "<p>B, edited</p>"
+
     # A build that dies while writing leaves no list: the next starts anew,
     # and a copy it wrote is not taken for the page as it is now.
     third = render_html.SearchCopies(folder)

@@ -357,20 +357,20 @@ class SearchCopies:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="search-copies")
         self._written: list[Future] = []
         try:
-            self._held = json.loads((folder / self.LIST).read_bytes())
+            held = json.loads((folder / self.LIST).read_bytes())
             (folder / self.LIST).unlink()
         except (OSError, ValueError):
-            self._held = {}
-            shutil.rmtree(folder, ignore_errors=True)  # what it holds is not known
-        if not isinstance(self._held, dict):
-            self._held = {}
+            held = None
+        if not isinstance(held, dict):  # what the folder holds is not known
+            held = {}
             shutil.rmtree(folder, ignore_errors=True)
+        self._held: dict[str, str] = held
 
     def add(self, path: str, html: str) -> None:
         data = html.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         self.digests[path] = digest
-        if self._held.get(path) != digest:
+        if self._held.get(path) != digest or not (self.folder / path).is_file():
             self._written.append(self._pool.submit(_write_file, self.folder / path, data))
 
     def finish(self) -> str:
