@@ -146,11 +146,9 @@ class Report:
         self, area_type: str, area: str, year: int, measure: str, group: str = "all"
     ) -> Figure:
         key = (area_type, area, year, measure, group)
-        found = self._figures.get(key)
+        found = self._figures.get(key)  # asked for some hundred times a page
         if found is None:
-            if len(self._figures) >= FIGURES_KEPT:  # a worker renders a whole country
-                self._figures.clear()
-            found = self._figures[key] = self._figure(key)
+            found = _keep(self._figures, FIGURES_KEPT, key, self._figure(key))
         return found
 
     def gap(self, area_type: str, area: str, year: int, measure: str, group: str) -> Figure:
@@ -159,10 +157,10 @@ class Report:
         key = ("gap", area_type, area, year, measure, group)
         found = self._figures.get(key)
         if found is None:
-            if len(self._figures) >= FIGURES_KEPT:
-                self._figures.clear()
             row = self.gap_index.get(key[1:])
-            found = self._figures[key] = gap_figure(row, self.registry.measures[measure])
+            found = _keep(
+                self._figures, FIGURES_KEPT, key, gap_figure(row, self.registry.measures[measure])
+            )
         return found
 
     def _figure(self, key: tuple) -> Figure:
@@ -178,17 +176,16 @@ class Report:
     def published(self, urn: str, year: int, measure: str) -> float | None:
         """A school's published value (all pupils), None when there is none:
         what a page needs of a similar school, without making its Figure."""
-        key = (urn, year, measure)
-        if key in self._values:
+        key = ("school", urn, year, measure, "all")
+        if key in self._values:  # None is kept too: no published value
             return self._values[key]
-        if len(self._values) >= VALUES_KEPT:
-            self._values.clear()
-        i = self.index.position(("school", urn, year, measure, "all"))
-        value = None
-        if i is not None and self.index.columns["status"][i] == "ok":
-            value = _nan_to_none(self.index.columns["value"][i])
-        self._values[key] = value
-        return value
+        return _keep(self._values, VALUES_KEPT, key, self._published(key))
+
+    def _published(self, key: tuple) -> float | None:
+        i = self.index.position(key)
+        if i is None or self.index.columns["status"][i] != "ok":
+            return None
+        return _nan_to_none(self.index.columns["value"][i])
 
     def latest_year(self, urn: str) -> int | None:
         years = self.years_by_area.get(("school", urn))
@@ -251,6 +248,16 @@ def school_years(obs: pd.DataFrame, registry: Registry) -> tuple[dict, dict]:
         for p, y in zip(latest.index.tolist(), latest.tolist(), strict=True)
     }
     return dict(years_by_area), context_years
+
+
+def _keep(cache: dict, limit: int, key: tuple, made):
+    """``made`` kept in ``cache`` as ``key``, and returned. A full cache is
+    emptied first: a worker renders a whole country, and what its next pages
+    need (their LA's figures, their neighbours') is made again."""
+    if len(cache) >= limit:
+        cache.clear()
+    cache[key] = made
+    return made
 
 
 FIGURES_KEPT = 50_000  # about 20 MB of figures; a task of 40 schools makes some 3,000
