@@ -8,8 +8,6 @@ import shutil
 import pytest
 
 from reportgen.build import Paths, build, compute, read_inputs
-from reportgen.dfe import results_year
-from reportgen.errors import InputError
 from reportgen.model import ENGLAND
 
 from .conftest import ROOT, SHARED
@@ -49,19 +47,6 @@ def hants(tmp_path_factory):
 
 def fig(hants, urn, year, measure, group="all", area_type="school"):
     return hants["index"][(area_type, urn, year, measure, group)]
-
-
-def test_results_year_comes_from_the_prior_year_columns(tmp_path):
-    for name, year in [
-        ("2016-850-ks2.csv", 2017),
-        ("2017-850-ks2.csv", 2018),
-        ("2018-850-ks2.csv", 2019),
-    ]:
-        with (HANTS / name).open(encoding="utf-8-sig") as fh:
-            header = next(csv.reader(fh))
-        assert results_year(header, HANTS / name) == year
-    with pytest.raises(InputError, match="cannot tell which year"):
-        results_year(["RECTYPE", "URN", "PTRWM_EXP", "PTL2BASICS_94"], tmp_path / "x.csv")
 
 
 def test_hand_checked_figures(hants):

@@ -24,7 +24,7 @@ def test_ks4_file_read_as_dfe_defines_it(tmp_path, registry):
     def at(area, year, measure, group="all"):
         return obs.loc[(area, year, measure, group)]
 
-    # The _17 column makes this the 2017/18 file: results of summer 2018.
+    # Its newest prior year (ATT8SCR_17) makes this the 2017/18 file: results of summer 2018.
     p8 = at("400001", 2018, "ks4_p8")
     assert (p8["value"], p8["lower"], p8["upper"], p8["cohort"]) == (-0.21, -0.42, 0.0, 180)
     assert at("400001", 2018, "ks4_att8")["value"] == 46.3

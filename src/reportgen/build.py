@@ -33,6 +33,7 @@ from .csvfiles import MAX_FILE_BYTES
 from .errors import InputErrors
 from .load import load
 from .model import STATUSES, Dataset, academic_year, compact, empty_observations, source_text
+from .newsite import PLACEHOLDER, placeholders_left
 from .registry import Registry, load_registry, load_site_config
 from .workers import public_url
 
@@ -59,6 +60,7 @@ class BuildResult:
     changed: int = 0  # files actually written (the rest kept from the last build)
     unchanged: bool = False  # nothing read had changed: nothing was done
     warnings: list[str] = field(default_factory=list)
+    file_years: list[str] = field(default_factory=list)  # the year each dated file was read as
     seconds: float = 0.0
     # Seconds each stage took: where a long build spends its time.
     stages: dict[str, float] = field(default_factory=dict)
@@ -81,11 +83,17 @@ def read_inputs(paths: Paths, strict: bool = False) -> tuple[Registry, Dataset, 
         dataset = load(paths.data, registry)
     except InputErrors as exc:
         raise InputErrors(exc.problems + problems) from None
-    links = check_links(content, set(dataset.schools), set(dataset.las))
+    held = {s.la_code for s in dataset.schools.values()}
+    links = check_links(content, set(dataset.schools), set(dataset.las), held)
     if strict:
         problems += links
     else:
         dataset.warnings += links
+    # Settings and commentary a new site still holds as placeholders.
+    dataset.warnings += placeholders_left(site, paths.content / "site.yml")
+    for page in content.la_commentary.values():
+        if PLACEHOLDER in page["html"]:
+            dataset.warnings.append(f"{page['path']}: still the placeholder text; write it")
     if problems:
         raise InputErrors(problems)
     return registry, dataset, content
@@ -152,6 +160,8 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
         site["benchmarks"]["min_las_for_england"],
     )
     obs = measures.england_centres(obs, registry)
+    obs = measures.by_definition(obs, registry)
+    obs = measures.not_calculated(obs, registry)
     # Standards judge each school on its own results, before a converted
     # school's page borrows its predecessor's history.
     placements = standards.place_schools(obs, dataset.schools, registry)
@@ -705,6 +715,7 @@ def build(
         files=len(writer.written),
         changed=len(writer.changed),
         warnings=dataset.warnings,
+        file_years=dataset.file_years,
         seconds=time.perf_counter() - started,
         stages=stages.seconds,
         out=paths.out,

@@ -61,8 +61,14 @@ def _nice_ticks(lo: float, hi: float, count: int = 4) -> list[float]:
     return ticks
 
 
-def trend_chart(title: str, years: list[str], series: list[dict], unit: str) -> dict | None:
-    """Lines over the years. ``series``: [{"label", "values": [float|None per year]}]."""
+def trend_chart(
+    title: str, years: list[str], series: list[dict], unit: str, breaks: list[int] = ()
+) -> dict | None:
+    """Lines over the years. ``series``: [{"label", "values": [float|None per year]}].
+
+    ``breaks`` are the places of years without results (2019/20, 2020/21): no
+    line crosses them, and a shaded band names them.
+    """
     values = [v for s in series for v in s["values"] if v is not None]
     if len(years) < 2 or len([v for v in series[0]["values"] if v is not None]) < 2:
         return None
@@ -86,6 +92,13 @@ def trend_chart(title: str, years: list[str], series: list[dict], unit: str) -> 
             for j, v in enumerate(s["values"])
             if v is not None
         ]
+        # One path of line segments, broken where a year without results lies between.
+        runs: list[list[tuple]] = [[]]
+        for j, v in enumerate(s["values"]):
+            if j in breaks:
+                runs.append([])
+            elif v is not None:
+                runs[-1].append((round(x(j), 1), round(y(v), 1)))
         lines.append(
             {
                 "label": s["label"],
@@ -93,11 +106,24 @@ def trend_chart(title: str, years: list[str], series: list[dict], unit: str) -> 
                 "marker": marker,
                 "dash": dash,
                 "points": points,
-                "path": " ".join(f"{px},{py}" for px, py, _ in points),
+                "path": " ".join(
+                    "M" + " L".join(f"{_n(px)},{_n(py)}" for px, py in run)
+                    for run in runs
+                    if len(run) > 1
+                ),
                 "markers": "".join(marker_path(marker, px, py) for px, py, _ in points),
                 "key": marker_path(marker, 14, 6),  # in the legend
             }
         )
+    band = None
+    if breaks:
+        step = x(1) - x(0)
+        band = {
+            "x": round(x(min(breaks)) - step / 2, 1),
+            "width": round(step * (max(breaks) - min(breaks) + 1), 1),
+            "text_x": round((x(min(breaks)) + x(max(breaks))) / 2, 1),
+            "text": "No results",
+        }
     latest = series[0]["values"][-1]
     alt = (
         f"{title}: "
@@ -111,6 +137,11 @@ def trend_chart(title: str, years: list[str], series: list[dict], unit: str) -> 
             for s in series
         )
         + "."
+        + (
+            f" No results were published for {' and '.join(years[j] for j in breaks)}."
+            if breaks
+            else ""
+        )
     )
     return {
         "kind": "trend",
@@ -128,6 +159,7 @@ def trend_chart(title: str, years: list[str], series: list[dict], unit: str) -> 
         "bottom": top + plot_h,
         "lines": lines,
         "latest": latest,
+        "band": band,
     }
 
 

@@ -10,6 +10,15 @@ from pathlib import Path
 from .errors import InputError, InputErrors
 
 COMMANDS = ("build", "serve", "check", "synth", "new")
+# The checkout reportgen runs from: its templates and its library of case studies.
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def project_templates() -> Path:
+    """templates/ of the current folder when it has one, else the project's own:
+    an LA's site folder made by ``new site`` holds no templates."""
+    here = Path("templates")
+    return here if here.is_dir() else PROJECT / "templates"
 
 
 def _folders(parser: argparse.ArgumentParser) -> None:
@@ -22,8 +31,8 @@ def _folders(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--templates",
         type=Path,
-        default=Path("templates"),
-        help="templates folder (default: templates)",
+        default=None,
+        help="templates folder (default: templates/ here, else the project's)",
     )
     parser.add_argument(
         "--out", type=Path, default=Path("site"), help="output folder (default: site)"
@@ -68,10 +77,17 @@ def make_parser() -> argparse.ArgumentParser:
     y.add_argument("--out", type=Path, required=True)
     y.add_argument("--scale", choices=["la", "national"], default="la")
     y.add_argument("--seed", type=int, default=2011)
-    n = sub.add_parser("new", help="start a new piece of content")
-    n.add_argument("kind", choices=["case-study"])
-    n.add_argument("title")
+    n = sub.add_parser(
+        "new",
+        help="start a case study, or a new LA's site",
+        description="new case-study \"Title\": a case study in content/case-studies/. "
+        "new site DIR --la CODE: a fresh project folder for an LA's own site.",
+    )
+    n.add_argument("kind", choices=["case-study", "site"])
+    n.add_argument("name", metavar="TITLE|DIR", help="the case study's title, or the site's folder")
     n.add_argument("--content", type=Path, default=Path("content"))
+    n.add_argument("--la", metavar="CODE", help="new site: the LA's three-digit code, e.g. 850")
+    n.add_argument("--publisher", help='new site: who publishes it, e.g. "Hampshire County Council"')
     return parser
 
 
@@ -91,6 +107,15 @@ def print_warnings(warnings: list[str]) -> None:
         print(f"warning: {w}", file=sys.stderr)
 
 
+def print_file_years(file_years: list[str]) -> None:
+    """Which year each dated file was read as, and why: a wrong year would put
+    every figure of a file under another year, so the user sees it."""
+    if file_years:
+        print("Years of the files read:")
+        for line in file_years:
+            print(f"  {line}")
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .build import Paths, build
 
@@ -106,6 +131,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     except InputError as exc:
         return report_errors(exc)
     if not args.quiet:
+        print_file_years(result.file_years)
         print_warnings(result.warnings)
         if result.unchanged:
             print(f"Nothing changed since the last build of {result.out} ({result.seconds:.2f} s).")
@@ -129,6 +155,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         )
     except InputError as exc:
         return report_errors(exc)
+    print_file_years(dataset.file_years)
     print_warnings(dataset.warnings)
     print(
         f"OK: {len(dataset.schools)} schools, {len(dataset.las)} LAs, "
@@ -153,6 +180,9 @@ def slugify(title: str) -> str:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    if args.kind == "site":
+        return cmd_new_site(args)
+    args.title = args.name
     slug = slugify(args.title)
     path = args.content / "case-studies" / f"{slug}.md"
     if path.exists():
@@ -186,6 +216,30 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_site(args: argparse.Namespace) -> int:
+    from .newsite import new_site
+
+    if not args.la:
+        print("error: say which LA the site is for: --la CODE (e.g. --la 850)", file=sys.stderr)
+        return 2
+    try:
+        made = new_site(Path(args.name), args.la, args.publisher, PROJECT / "content")
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    folder = Path(args.name)
+    print(f"Wrote a new site for {made.name} (LA {made.code}) in {folder}:")
+    print(f"  {folder / 'data'}/      drop this year's DfE and Ofsted downloads here (see its README)")
+    print(f"  {folder / 'content'}/   site.yml (replace the values marked [Replace: ...]),")
+    print(f"                  la/{made.code}.md (your commentary) and the case-study library")
+    print("Then build it:")
+    print(
+        f"  python3 {PROJECT / 'build.py'} --data {folder / 'data'} "
+        f"--content {folder / 'content'} --out {folder / 'site'}"
+    )
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
@@ -196,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = make_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "templates", "unset") is None:
+        args.templates = project_templates()
     command = args.command or "build"
     handler = {
         "build": cmd_build,

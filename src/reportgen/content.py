@@ -252,10 +252,21 @@ def load_content(content_dir: Path, site: dict, problems: list[str]) -> Content:
     return Content(site, themes, studies, commentary, pages=pages, glossary=glossary)
 
 
-def check_links(content: Content, schools: set[str], las: set[str]) -> list[str]:
-    """Case studies must point at schools and LAs the data holds."""
+def check_links(
+    content: Content, schools: set[str], las: set[str], held: set[str] | None = None
+) -> list[str]:
+    """Case studies must point at schools and LAs the data holds.
+
+    A case study about a school of an LA none of whose schools the data holds
+    (``held``: the LAs with schools) is library content (the good-practice
+    studies of other LAs, on an LA's own site): it is published without links
+    to a school page, and is no problem.
+    """
+    held = las if held is None else held
     problems = []
     for study in content.case_studies:
+        if study.la and study.la not in held and not any(u in schools for u in study.schools):
+            continue
         for urn in study.schools:
             if urn not in schools:
                 hint = suggest_code(urn, schools)

@@ -48,6 +48,32 @@ def format_change(change: float | None, unit: str) -> str:
     return text.replace("-", "−")
 
 
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def format_date(iso: str) -> str:
+    """'2021-10-07' -> '7 October 2021' (a year alone, or text, as it is)."""
+    parts = iso.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
+        return f"{int(parts[2])} {MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    if len(parts) == 2 and all(p.isdigit() for p in parts) and 1 <= int(parts[1]) <= 12:
+        return f"{MONTHS[int(parts[1]) - 1]} {parts[0]}"
+    return iso
+
+
 def status_label(status: str) -> str:
     return STATUSES.get(status, STATUSES["missing"]).label
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import dfe
+from . import dfe, ofsted
 from .csvfiles import parse_figures, per_distinct, read_header, read_table, read_table_parts
 from .errors import InputError, InputErrors, at, suggest, suggest_code
 from .model import (
@@ -27,6 +27,7 @@ from .model import (
     LocalAuthority,
     School,
     SurveyAnswer,
+    academic_year,
     concat,
     empty_observations,
     observations,
@@ -49,6 +50,8 @@ DFE_METADATA = [
     {"Column", "Field Name", "Label/Description"},
     {"Column", "FieldName", "Label/Description"},
     {"Column", "Metafile heading", "Metafile description"},
+    {"Variable", "Label", "Type", "Description"},  # abs_meta.csv
+    {"Field Number", "Field Reference", "Field Name"},  # census_meta.csv
 ]
 
 PHASES = {"primary", "secondary", "middle", "all-through", "special", "nursery", "16 plus"}
@@ -60,6 +63,8 @@ def classify(path: Path, registry: Registry) -> str | None:
     kind = dfe.detect(header, registry)
     if kind:
         return kind
+    if ofsted.detect(header, registry.ofsted):
+        return "ofsted_mi"
     if header >= DFE_LA_CODES:
         return "dfe_la_codes"
     if any(header >= meta for meta in DFE_METADATA):
@@ -67,6 +72,8 @@ def classify(path: Path, registry: Registry) -> str | None:
     for kind, needed in TIDY_KINDS.items():
         if needed <= header:
             return kind
+    if "meta" in path.name.lower():  # DfE's notes that come with a download (ks4_meta_methodology)
+        return "dfe_metadata"
     return None
 
 
@@ -368,6 +375,42 @@ def read_surveys(path: Path, problems: list[str], ds: Dataset) -> None:
         )
 
 
+REFERENCE_LAS = Path(__file__).parent / "reference" / "la_codes.csv"
+
+
+def dated_format(kind: str, registry: Registry) -> dict | None:
+    """The description of a kind of DfE file that holds one year's figures."""
+    if kind in registry.dfe_formats:
+        return registry.dfe_formats[kind]
+    if kind.startswith("dfe_") and kind[4:] in registry.dfe_files and kind != "dfe_spine":
+        return registry.dfe_files[kind[4:]]
+    return None
+
+
+def year_of(
+    path: Path, rel: Path, fmt: dict, registry: Registry, problems: list[str], ds: Dataset
+) -> dfe.FileYear | None:
+    """The year a dated DfE file is for, noted with why (``check`` and builds
+    print it); a file whose year cannot be told is a problem naming the fix."""
+    try:
+        found, warning = dfe.file_year(
+            rel,
+            read_header(path),
+            fmt,
+            registry.no_results,
+            registry.years.get("file_names", []),
+        )
+    except InputError as exc:
+        problems.append(str(exc))
+        return None
+    if warning:
+        ds.warnings.append(warning)
+    ds.file_years.append(
+        f"{rel}: {fmt.get('name', 'DfE file')}, {academic_year(found.year)}, because {found.why}"
+    )
+    return found
+
+
 def csv_files(data_dir: Path) -> list[Path]:
     return sorted(p for p in data_dir.rglob("*") if p.suffix.lower() == ".csv" and p.is_file())
 
@@ -392,6 +435,10 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         ds.files.append(f"{rel} ({kind})")
         if kind == "dfe_metadata":
             continue
+        fmt = dated_format(kind, registry)
+        year = year_of(path, rel, fmt, registry, problems, ds) if fmt else None
+        if fmt and year is None:
+            continue
         if kind == "results":
             frames.extend(read_results(path, registry, problems))
         elif kind == "benchmarks":
@@ -406,10 +453,17 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
             read_surveys(path, problems, ds)
         elif kind == "gias":
             frames.append(observations(dfe.read_gias(path, ds)))
-        else:
+        elif kind == "dfe_spine":
+            dfe.read_spine(path, registry, ds)
+        elif kind == "ofsted_mi":
+            ofsted.read_management_information(path, registry.ofsted, problems, ds)
+        elif kind in registry.dfe_formats:
             frames.append(
-                observations(dfe.read_performance_tables(path, kind, registry, problems, ds))
+                observations(dfe.read_performance_tables(path, kind, registry, problems, ds, year))
             )
+        else:
+            frames.append(observations(dfe.read_pupil_figures(path, kind, fmt, year, problems)))
+            ds.listing_files.add(path.name)
     if school_figures:
         frame = pd.DataFrame(school_figures)
         value, status, _ = parse_figures(frame["value"])
@@ -428,26 +482,66 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
 
 
 def _merge_schools(ds: Dataset) -> None:
-    """Tidy schools files win over GIAS, GIAS over DfE performance tables."""
+    """Tidy schools files win over GIAS, GIAS over DfE's school list (spine), that
+    over DfE's results files, and those over Ofsted's management information.
+    A later source fills what an earlier one left empty (GIAS lists a successor
+    only for open schools; DfE's URN_AC and the spine's OTHERURN fill the gap)."""
+    later = [
+        ds.spine_schools,
+        {urn: school for urn, (_, school) in ds.dfe_schools.items()},
+        ds.ofsted_schools,
+    ]
     for urn, school in ds.gias_schools.items():
         ds.schools.setdefault(urn, school)
-    for urn, (_, school) in ds.dfe_schools.items():
-        if urn in ds.schools:
-            # GIAS only lists a successor for open schools; DfE's URN_AC fills the gap.
-            ds.schools[urn].successor_urn = ds.schools[urn].successor_urn or school.successor_urn
-            ds.schools[urn].special = ds.schools[urn].special or school.special
-        else:
-            ds.schools[urn] = school
+    for source in later:
+        for urn, school in source.items():
+            have = ds.schools.get(urn)
+            if have is None:
+                ds.schools[urn] = school
+                continue
+            for name in FILLED:
+                if not getattr(have, name):
+                    setattr(have, name, getattr(school, name))
+            have.special = have.special or school.special
     for urn, years in ds.closed_in.items():
         if urn in ds.schools:
             ds.schools[urn].closed_years |= years
+
+
+def _file_of(source: str) -> str:
+    return source.split(":", 1)[0]
+
+
+def _from_files(obs: pd.DataFrame, names: set[str]) -> pd.Series:
+    files = pd.Series([_file_of(s) for s in obs["source"].cat.categories])
+    return obs["source"].cat.codes.map(dict(enumerate(files.isin(names)))).fillna(False)
+
+
+# What a later list of schools may fill in where an earlier one left it empty.
+FILLED = ("successor_urn", "predecessor_urn", "website", "postcode", "town", "address", "age_range")
 
 
 def _check_references(ds: Dataset, problems: list[str]) -> None:
     """Every figure and inspection must belong to a known school or LA."""
     obs = ds.observations
     school = obs["area_type"] == "school"  # the masks, not the rows: a national table is large
-    unknown = sorted(set(obs.loc[school, "area"].unique()) - set(ds.schools))
+    unknown = set(obs.loc[school, "area"].unique()) - set(ds.schools)
+    if unknown and ds.listing_files:
+        # DfE's census and absence files cover every school of the LA, some of
+        # which no list in the folder names (nurseries, independent schools):
+        # their figures are left out, with one warning per file.
+        listing = school & obs["area"].isin(unknown) & _from_files(obs, ds.listing_files)
+        if listing.any():
+            for name, count in obs.loc[listing, "source"].map(_file_of).value_counts().items():
+                left = obs.loc[listing & (obs["source"].map(_file_of) == name), "area"].nunique()
+                ds.warnings.append(
+                    f"{name}: {left} schools are in this file but in no list of schools "
+                    f"(GIAS, the spine or a results file); their {count} figures are left out"
+                )
+            ds.observations = obs = obs[~listing].reset_index(drop=True)
+            school = obs["area_type"] == "school"
+            unknown = set(obs.loc[school, "area"].unique()) - set(ds.schools)
+    unknown = sorted(unknown)
     for urn in unknown[:20]:
         first = obs.loc[(school & (obs["area"] == urn)).idxmax()]
         source = source_text(first["source"], first["source_row"])
@@ -456,8 +550,22 @@ def _check_references(ds: Dataset, problems: list[str]) -> None:
             f"{source}: unknown school URN {urn!r} (no row in a schools file)"
             + (f"; did you mean {hint}?" if hint else "")
         )
+    reference = None
     for school in ds.schools.values():
         if school.la_code and school.la_code not in ds.las:
+            if reference is None:  # DfE's list of LAs, as shipped: names without an LA file
+                reference = {}
+                read_las(
+                    REFERENCE_LAS, "dfe_la_codes", problems, Dataset({}, reference, None, [], [])
+                )
+            known = reference.get(school.la_code) or (
+                LocalAuthority(school.la_code, ds.named_las[school.la_code])
+                if school.la_code in ds.named_las
+                else None
+            )
+            if known is not None:
+                ds.las[school.la_code] = known
+                continue
             ds.las[school.la_code] = LocalAuthority(school.la_code, f"LA {school.la_code}")
             ds.warnings.append(
                 f"{school.source}: LA code {school.la_code} has no name in an LA file"

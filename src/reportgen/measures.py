@@ -195,6 +195,74 @@ def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     return concat([out, pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)]) if rows else out
 
 
+def by_definition(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """England's figures that are definitions, not results, marked so.
+
+    A progress score compares pupils with pupils nationally who started from
+    the same point, so England's score is 0 by construction (for all pupils
+    and for each prior-attainment group), as is its "disadvantaged pupils
+    against other pupils nationally" gap. DfE's files write those 0s (and
+    intervals of 0 to 0) on England's rows; a page must not present them as
+    England's performance beside the school's. Figures England actually has
+    (state-funded schools' Progress 8 of −0.03) are left as they are.
+    """
+    rules = {
+        m.id: (set(m.england_by_definition), m.centre or 0.0) for m in registry.measures.values()
+    }
+    rules = {m: r for m, r in rules.items() if r[0]}
+    if not rules:
+        return obs
+    england = obs["area_type"] == "england"
+    picked = england & obs["measure"].isin(set(rules))
+    if not picked.any():
+        return obs
+    part = obs.loc[picked, ["measure", "group", "value", "lower", "upper"]]
+    defined, centres = [], []
+    for measure, group, value in part[["measure", "group", "value"]].itertuples(
+        index=False, name=None
+    ):  # England's rows: a few hundred
+        allowed, centre = rules[measure]
+        at_centre = value != value or abs(value - centre) < 1e-9  # blank, or the centre
+        defined.append(group in allowed and at_centre)
+        centres.append(centre)
+    defined = np.array(defined, dtype=bool)
+    # An interval of 0 to 0 on England's row is no interval.
+    empty = ((part["lower"] == part["upper"]) & part["lower"].notna()).to_numpy()
+    out = obs.copy(deep=False)
+    out.loc[part.index[empty], ["lower", "upper"]] = np.nan
+    out.loc[part.index[defined], "value"] = np.array(centres)[defined]
+    out.loc[part.index[defined], "status"] = "by_definition"
+    return out
+
+
+def not_calculated(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Figures of a year a measure was not calculated in (KS2 progress in 2023/24
+    and 2024/25, Progress 8 in 2024/25 and 2025/26) marked "not_calculated":
+    DfE's files leave them empty or write NA, which would otherwise read as
+    "no data" or "not applicable". A figure that has a value is kept."""
+    rules = {m.id: m for m in registry.measures.values() if m.not_calculated}
+    if not rules:
+        return obs
+    picked = obs["measure"].isin(set(rules)) & (obs["status"] != "ok")
+    if not picked.any():
+        return obs
+    part = obs.loc[picked, ["measure", "year"]]
+    pairs = part.drop_duplicates()
+    off = {
+        (m, int(y))
+        for m, y in pairs.itertuples(index=False, name=None)
+        if rules[m].not_calculated_in(int(y))
+    }
+    if not off:
+        return obs
+    hit = pd.Series(
+        [(m, int(y)) in off for m, y in part.itertuples(index=False, name=None)], index=part.index
+    )
+    out = obs.copy(deep=False)
+    out.loc[hit[hit].index, "status"] = "not_calculated"
+    return out
+
+
 def gaps(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """Gap between each group and the group it is compared with, per area and year.
 
@@ -272,14 +340,24 @@ def band(value: float, lower: float, upper: float, centre: float, well: float | 
     return "well below average" if centre - value >= well else "below average"
 
 
-def trend(values: dict[int, float]) -> dict[str, float | int | None]:
-    """Change over the years held: since the previous year and since the first."""
+def trend(values: dict[int, float], no_results: set[int] | frozenset = frozenset()) -> dict:
+    """Change over the years held: on the year before, and since the first.
+
+    Neither bridges a year without results (2019/20 and 2020/21): "on the year
+    before" needs the year just before, and "since the first" counts from the
+    first year after the latest such gap.
+    """
     years = sorted(y for y, v in values.items() if v is not None and not np.isnan(v))
+    if years:
+        gaps = [y for y in no_results if y < years[-1]]
+        if gaps:
+            years = [y for y in years if y > max(gaps)]
     if len(years) < 2:
         return {"first_year": years[0] if years else None, "change": None, "last_change": None}
-    first, prev, last = years[0], years[-2], years[-1]
+    first, last = years[0], years[-1]
+    before = last - 1
     return {
         "first_year": first,
         "change": round(values[last] - values[first], 1),
-        "last_change": round(values[last] - values[prev], 1),
+        "last_change": round(values[last] - values[before], 1) if before in years else None,
     }

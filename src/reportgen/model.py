@@ -112,6 +112,18 @@ STATUSES: dict[str, Status] = {
             "Not calculated this year",
             "This measure was not calculated in this year.",
         ),
+        Status(
+            "by_definition",
+            "0 by definition",
+            "The measure compares pupils with pupils in England, so England's figure is 0 by"
+            " the way it is worked out: it is the line schools are measured from, not a result.",
+        ),
+        Status(
+            "no_results",
+            "No results published",
+            "No school results were published for 2019/20 and 2020/21: the tests and exams"
+            " were cancelled because of the COVID-19 pandemic.",
+        ),
     ]
 }
 
@@ -132,6 +144,9 @@ CODES: dict[str, str] = {
     "u": "low_reliability",
     "low": "rounds_to_zero",
     ":": "not_available",
+    # DfE's performance tables (abbreviations.xlsx): small percentage, redacted.
+    "SP": "rounds_to_zero",
+    "RE": "low_reliability",
 }
 
 
@@ -325,6 +340,21 @@ class School:
     source: str = ""
     placeholder_urn: bool = False
 
+    @property
+    def ages(self) -> tuple[int, int] | None:
+        """The lowest and highest ages it takes, from ``age_range`` ("4-7")."""
+        parts = [p.strip() for p in self.age_range.split("-")]
+        if len(parts) == 2 and all(p.isdigit() for p in parts):
+            return int(parts[0]), int(parts[1])
+        return None
+
+    @property
+    def leaves_before_ks2(self) -> bool:
+        """An infant or first school: its pupils leave before the end of key stage 2
+        (year 6, age 11), so no test results are published for it."""
+        ages = self.ages
+        return self.phase == "primary" and ages is not None and ages[1] <= 10
+
 
 @dataclass
 class LocalAuthority:
@@ -335,11 +365,26 @@ class LocalAuthority:
 
 @dataclass
 class Inspection:
+    """One Ofsted inspection, in its own regime's words (``rules/ofsted.yml``).
+
+    Ofsted's regimes are not comparable, so nothing here converts one into
+    another: a report card has its evaluation areas' grades, a graded
+    inspection of 2024/25 its sub-judgements and no overall grade, an earlier
+    one its overall-effectiveness grade 1 to 4, an ungraded one its outcome.
+    """
+
     urn: str
     date: str  # ISO date, or a year when only the year is known
-    overall: int | None  # 1 outstanding .. 4 inadequate / special measures
+    overall: int | None  # overall effectiveness 1 outstanding .. 4 inadequate, where given
     behaviour: int | None = None
     source: str = ""
+    regime: str = ""  # an id of rules/ofsted.yml; "" when only the date is known
+    grades: dict[str, str] = field(default_factory=dict)  # area id -> grade as Ofsted words it
+    grade_dates: dict[str, str] = field(default_factory=dict)  # an area graded on another date
+    outcome: str = ""  # "Not judged", or an ungraded inspection's ("School remains Good")
+    concern: str = ""  # a category of concern ("Special measures"), where Ofsted gives one
+    published: str = ""  # ISO date of the report, where known
+    link: str = ""  # the report on Ofsted's site
 
 
 @dataclass
@@ -364,10 +409,21 @@ class Dataset:
     surveys: list[SurveyAnswer]
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-    # Schools named by DfE files (with the results year) and by GIAS; tidy
-    # schools files take precedence over GIAS, and GIAS over the DfE files.
+    # Which year each dated file was read as, and why: "815_2018_ks4final.csv: 2017/18, ...".
+    file_years: list[str] = field(default_factory=list)
+    # Schools named by each kind of file. A tidy schools file wins, then GIAS,
+    # then DfE's school list (spine), then DfE's results files (the latest year
+    # first), then Ofsted's management information.
     dfe_schools: dict[str, tuple[int, School]] = field(default_factory=dict)
     gias_schools: dict[str, School] = field(default_factory=dict)
+    spine_schools: dict[str, School] = field(default_factory=dict)
+    ofsted_schools: dict[str, School] = field(default_factory=dict)
+    named_las: dict[str, str] = field(
+        default_factory=dict
+    )  # LA code -> name, from Ofsted or DfE lists
+    # Files that list every school of an LA (census, absence): a school no list
+    # names is left out of them with a warning, not an error.
+    listing_files: set[str] = field(default_factory=set)
     closed_in: dict[str, set[int]] = field(default_factory=dict)  # URN -> years flagged closed
 
 
@@ -385,14 +441,6 @@ OFSTED_WORDS = {
 OFSTED_GRADES = {1: "Outstanding", 2: "Good", 3: "Satisfactory", 4: "Inadequate"}
 # Since 2012 grade 3 is "Requires improvement"; the label follows the inspection date.
 OFSTED_GRADE_3_FROM_2012 = "Requires improvement"
-
-
-def ofsted_label(grade: int | None, date: str) -> str:
-    if grade is None:
-        return "Not yet inspected"
-    if grade == 3 and date[:4] >= "2012" and date[:7] >= "2012-09":
-        return OFSTED_GRADE_3_FROM_2012
-    return OFSTED_GRADES.get(grade, str(grade))
 
 
 def academic_year(year: int) -> str:

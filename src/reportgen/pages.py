@@ -17,18 +17,25 @@ import pandas as pd
 
 from . import charts
 from .content import Content
-from .formatting import format_change, format_value, status_explanation, status_label
+from .formatting import (
+    format_change,
+    format_date,
+    format_value,
+    status_explanation,
+    status_label,
+)
 from .lookup import DIMENSIONS, Lookup, codes_of
 from .measures import band, significance, trend
 from .model import (
     ENGLAND,
     OBSERVATION_COLUMNS,
     Dataset,
+    Inspection,
     School,
     academic_year,
-    ofsted_label,
     source_text,
 )
+from .ofsted import grade_word
 from .registry import Measure, Registry
 from .standards import Placement
 
@@ -141,6 +148,18 @@ class Report:
         # which a worker's run through the country clears again and again.
         self._values: dict[tuple, float | None] = {}
         self._held: tuple[str, set[str]] = ("", set())
+        self.no_results = self.registry.no_results
+
+    def benchmark(self, level: str, area: str, year: int, measure: str, phase: str = "") -> Figure:
+        """An LA's or England's figure for a school's page: the one for the
+        school's phase where the data gives figures by phase (DfE's census and
+        absence files have primary, secondary and special rows), else the
+        area's own."""
+        if phase:
+            key = (f"{level}:{phase}", area, year, measure, "all")
+            if key in self.index:
+                return self.figure(*key)
+        return self.figure(level, area, year, measure)
 
     def figure(
         self, area_type: str, area: str, year: int, measure: str, group: str = "all"
@@ -190,6 +209,17 @@ class Report:
     def latest_year(self, urn: str) -> int | None:
         years = self.years_by_area.get(("school", urn))
         return years[-1] if years else None
+
+    def category_years(self, urn: str) -> dict[str, list[int]]:
+        """The years a school has figures in, category by category (its KS2
+        results may be for 2024/25 and its absence for 2023/24)."""
+        measures = self.registry.measures
+        found: dict[str, set[int]] = defaultdict(set)
+        for y, m, g in self.index.keys_of("school", urn):
+            measure = measures.get(m)
+            if g == "all" and measure is not None and measure.category != "context":
+                found[measure.category].add(y)
+        return {c: sorted(ys) for c, ys in found.items()}
 
     def measures_held(self, urn: str) -> set[str]:
         """The measures a school has a figure for (all pupils) in a year of its results."""
@@ -275,16 +305,61 @@ def url_for_la(code: str) -> str:
     return f"la/{code}/index.html"
 
 
+def phase_key(school: School) -> str:
+    """The phase DfE's census and absence files give LA and England rows for."""
+    if school.special:
+        return "special"
+    return {"primary": "primary", "secondary": "secondary"}.get(school.phase, "")
+
+
+def with_gap_years(years: list[int], no_results: set[int]) -> list[int]:
+    """The years of a trend, with the years that had no results put back where
+    the trend crosses them: a table names the gap and a chart draws it, rather
+    than joining 2018/19 to 2021/22 as if they were a year apart."""
+    if not years:
+        return years
+    inside = {y for y in no_results if years[0] < y < years[-1]}
+    return sorted(set(years) | inside)
+
+
+def no_results_figure(measure: Measure) -> Figure:
+    return Figure(
+        None,
+        "no_results",
+        measure.unit,
+        status_label("no_results"),
+        status_explanation("no_results"),
+    )
+
+
 def measure_row(
-    report: Report, school: School, year: int, measure: Measure, years: list[int]
+    report: Report,
+    school: School,
+    year: int,
+    measure: Measure,
+    years: list[int],
+    phase: str = "",
 ) -> dict:
-    """One row of a category table: this year, LA, England, trend."""
+    """One row of a category table: this year, LA, England, trend. Where the
+    measure was not calculated this year, the row says why, and carries the
+    latest year it was published for."""
     this = report.figure("school", school.urn, year, measure.id)
-    la = report.figure("la", school.la_code, year, measure.id)
-    england = report.figure("england", ENGLAND, year, measure.id)
-    history = [(y, report.figure("school", school.urn, y, measure.id)) for y in years]
+    la = report.benchmark("la", school.la_code, year, measure.id, phase)
+    england = report.benchmark("england", ENGLAND, year, measure.id, phase)
+    gap_years = report.no_results
+    history = [
+        (
+            y,
+            no_results_figure(measure)
+            if y in gap_years
+            else report.figure("school", school.urn, y, measure.id),
+        )
+        for y in with_gap_years(years, gap_years)
+    ]
     values = {y: f.value for y, f in history if f.ok}
-    t = trend(values)
+    t = trend(values, gap_years)
+    why = measure.not_calculated_in(year) if this.status == "not_calculated" else None
+    published = [(y, f) for y, f in history if f.ok and y < year]
     return {
         "measure": measure,
         "this": this,
@@ -295,6 +370,12 @@ def measure_row(
         "change_since": format_change(t["change"], measure.unit),
         "first_year": academic_year(t["first_year"]) if t["first_year"] else "",
         "higher_is_better": measure.higher_is_better,
+        "not_calculated": why or "",
+        "latest_published": (
+            {"year": academic_year(published[-1][0]), "figure": published[-1][1]}
+            if why and published
+            else None
+        ),
     }
 
 
@@ -307,16 +388,44 @@ def _school_measures(report: Report, school: School, category: str) -> list[Meas
     return sorted(found, key=lambda m: not m.headline)  # stable: in the registry's order
 
 
-def context_block(report: Report, school: School, year: int) -> list[dict]:
+# The context measures a page shows, in this order: the whole school (the
+# census), then the pupils at the end of the key stage (the results files).
+CONTEXT = (
+    "pupils_on_roll",
+    "pct_fsm6",
+    "pct_fsm",
+    "pct_eal",
+    "pct_sen_support",
+    "pct_ehc_plan",
+    "pct_sen",
+    "eligible_pupils",
+    "pct_disadvantaged",
+    "pct_eal_cohort",
+)
+
+
+def context_block(report: Report, school: School) -> list[dict]:
+    """The latest figure of each context measure held for the school, each with
+    its own year (the census and the results files may be of different years),
+    and the LA's and England's for its phase where the data gives them."""
     rows = []
-    for mid in ("pupils_on_roll", "pct_disadvantaged", "pct_fsm", "pct_sen", "pct_eal"):
-        m = report.registry.measures[mid]
-        # The latest context figure held, which may be for another year than the
-        # results (a case study describes the school when it was written).
+    phase = phase_key(school)
+    for mid in CONTEXT:
+        m = report.registry.measures.get(mid)
         y = report.context_years.get((school.urn, mid))
-        fig = (y, report.figure("school", school.urn, y, mid)) if y else None
-        if fig:
-            rows.append({"measure": m, "year": academic_year(fig[0]), "figure": fig[1]})
+        if m is None or not y:
+            continue
+        la = report.benchmark("la", school.la_code, y, mid, phase)
+        england = report.benchmark("england", ENGLAND, y, mid, phase)
+        rows.append(
+            {
+                "measure": m,
+                "year": academic_year(y),
+                "figure": report.figure("school", school.urn, y, mid),
+                "la": la if la.status != "missing" else None,
+                "england": england if england.status != "missing" else None,
+            }
+        )
     return rows
 
 
@@ -336,10 +445,20 @@ def gap_figure(row: dict | None, measure: Measure) -> Figure:
     )
 
 
-def gaps_block(report: Report, school: School, year: int) -> list[dict]:
-    rows = []
+def gaps_block(report: Report, school: School, years: list[int]) -> tuple[int | None, list[dict]]:
+    """(year, rows): the gaps of the latest year that has any for the school (a
+    provisional headline file has no pupil groups; the year before does)."""
     for area in (("school", school.urn), ("la", school.la_code), ("england", ENGLAND)):
         report.gap_index.focus(*area)  # dozens of lookups in each
+    for year in reversed(years):
+        rows = _gaps_of(report, school, year)
+        if rows:
+            return year, rows
+    return None, []
+
+
+def _gaps_of(report: Report, school: School, year: int) -> list[dict]:
+    rows = []
     for m in report.registry.measures.values():
         if not m.gaps:
             continue
@@ -409,31 +528,109 @@ def surveys_block(report: Report, school: School, min_responses: int) -> dict[st
 
 
 def ofsted_block(report: Report, school: School) -> dict | None:
-    inspections = sorted(report.inspections_by_school.get(school.urn, []), key=lambda i: i.date)
-    if not inspections:
+    """The school's inspections, newest first, each in its own regime's words
+    with its date; and a one-line summary of the latest. Where two sources
+    (Ofsted's file, GIAS) give the same inspection, Ofsted's is kept; where
+    GIAS has a newer one, the newer wins, and each says where it came from."""
+    rules = report.registry.ofsted
+    held = report.inspections_by_school.get(school.urn, [])
+    if not held:
         return None
-    latest = inspections[-1]
-    graded = [i for i in inspections if i.overall is not None]
+    by_date: dict[tuple[str, str], Inspection] = {}
+    for i in sorted(held, key=lambda i: (i.date, bool(i.regime), len(i.grades))):
+        kind = "ungraded" if i.regime == "ungraded" else "graded"
+        by_date[(i.date, kind)] = i  # the fuller record of the same inspection wins
+    items = [_inspection(i, rules) for i in sorted(by_date.values(), key=lambda i: i.date)][::-1]
+    graded = next((x for x in items if x["regime"] != "ungraded"), None)
+    newest = items[0]
+    summary = newest["summary"]
+    if newest["regime"] == "ungraded" and graded is not None:
+        summary += f"; before that, {graded['summary'][:1].lower()}{graded['summary'][1:]}"
     return {
-        "date": latest.date,
-        "overall": latest.overall,
-        "label": ofsted_label(latest.overall, latest.date)
-        if latest.overall
-        else "Judgement not recorded here",
-        "behaviour": ofsted_label(latest.behaviour, latest.date) if latest.behaviour else "",
-        "previous": [
-            {"date": i.date, "label": ofsted_label(i.overall, i.date)} for i in graded[:-1]
-        ][::-1],
-        "source": latest.source,
+        "inspections": items,
+        "summary": summary,
+        "latest": newest,
+        "report_card": next((x for x in items if x["regime"] == "report_card"), None),
+        # The last graded judgement in the earlier regime's words (behaviour, 2004:293).
+        "behaviour": next(
+            (x["behaviour"] for x in items if x["behaviour"]),
+            "",
+        ),
     }
 
 
-def trend_chart_for(report: Report, school: School, row: dict) -> dict | None:
+def _inspection(i: Inspection, rules: dict) -> dict:
+    """One inspection as a page shows it."""
+    regimes = rules.get("regimes", {})
+    rid = i.regime or ("earlier" if i.overall is not None or not i.outcome else "")
+    if not i.regime and i.date[:7] >= "2019-09":
+        rid = _regime_by_date(i.date, regimes)
+    regime = regimes.get(rid, {})
+    date = format_date(i.date)
+    areas = regime.get("areas", {})
+    grades = [
+        {
+            "area": areas.get(a, a.replace("_", " ").capitalize()),
+            "grade": g,
+            "date": format_date(i.grade_dates[a]) if a in i.grade_dates else "",
+        }
+        for a, g in i.grades.items()
+    ]
+    overall = grade_word(i.overall, i.date)
+    if rid == "report_card":
+        summary = f"Report card, {date}"
+    elif rid == "ungraded":
+        summary = f"{i.outcome or 'Ungraded inspection'} (ungraded inspection, {date})"
+    elif overall:
+        summary = f"{overall} (graded inspection, {date})"
+    elif i.outcome:
+        summary = f"No overall grade: {i.outcome.lower()} (graded inspection, {date})"
+    elif rid:
+        summary = f"No overall grade (graded inspection, {date})"
+    else:
+        summary = f"Inspected {date}; the judgement is not recorded here"
+    return {
+        "regime": rid,
+        "regime_name": regime.get("name", "Inspection"),
+        "date": date,
+        "iso_date": i.date,
+        "overall": overall,
+        "outcome": i.outcome,
+        "concern": i.concern,
+        "grades": grades,
+        "summary": summary,
+        "behaviour": grade_word(i.behaviour, i.date) if i.behaviour else "",
+        "published": format_date(i.published) if i.published else "",
+        "link": i.link if i.link.startswith(("https://", "http://")) else "",
+        "source": _inspection_source(i.source),
+    }
+
+
+def _regime_by_date(date: str, regimes: dict) -> str:
+    for rid in ("report_card", "graded_2024", "eif"):
+        r = regimes.get(rid, {})
+        if date >= str(r.get("from", "")) and (not r.get("to") or date <= str(r["to"])):
+            return rid
+    return "earlier"
+
+
+def _inspection_source(source: str) -> str:
+    """Where an inspection came from, in words: "ofsted_mi.csv, row 12"."""
+    name, _, row = source.partition(":")
+    return f"{name}, row {row}" if row.isdigit() else name
+
+
+def trend_chart_for(report: Report, school: School, row: dict, phase: str = "") -> dict | None:
     m = row["measure"]
     years = [h["year"] for h in row["history"]]
 
     def values(area_type: str, area: str) -> list[float | None]:
-        return [report.figure(area_type, area, y, m.id).value for y in years]
+        return [
+            None
+            if y in report.no_results
+            else report.benchmark(area_type, area, y, m.id, phase).value
+            for y in years
+        ]
 
     series = [{"label": "This school", "values": [h["figure"].value for h in row["history"]]}]
     la_name = (
@@ -451,14 +648,15 @@ def trend_chart_for(report: Report, school: School, row: dict) -> dict | None:
         [academic_year(y) for y in years],
         series,
         m.unit,
+        breaks=[i for i, y in enumerate(years) if y in report.no_results],
     )
 
 
-def category_charts(report: Report, school: School, block: dict) -> list[dict]:
+def category_charts(report: Report, school: School, block: dict, phase: str = "") -> list[dict]:
     rows = block["rows"]
     out = []
     if rows:
-        chart = trend_chart_for(report, school, rows[0])
+        chart = trend_chart_for(report, school, rows[0], phase)
         if chart:
             out.append(chart)
     with_ci = [r for r in rows if r["measure"].ci and r["this"].interval]
@@ -612,38 +810,57 @@ def schools_like(report: Report, study) -> list[dict]:
     return [{"school": s, "below": below} for *_, s, below in out[:5]]
 
 
+VIEWS = {"pupils_views": "pupils", "parents_views": "parents"}
+
+
 def school_page(report: Report, school: School) -> dict:
     report.index.focus("school", school.urn)
     year = report.latest_year(school.urn)
     years = report.years_by_area.get(("school", school.urn), [])
+    by_category = report.category_years(school.urn)
+    phase = phase_key(school)
     la = report.dataset.las.get(school.la_code)
-    categories = []
+    config = report.content.site
+    surveys = surveys_block(report, school, config["suppression"]["min_survey_responses"])
+    gaps_year, gaps = gaps_block(report, school, by_category.get("attainment", years))
+    categories, not_held = [], []
     for category in report.registry.categories:
-        if category.id in ("pupils_views", "parents_views"):
-            categories.append({"category": category, "rows": []})
+        if category.id in VIEWS:
+            if surveys[VIEWS[category.id]]:
+                categories.append({"category": category, "rows": [], "charts": []})
+            else:
+                not_held.append(category)
             continue
+        held = by_category.get(category.id, [])
+        cyear = held[-1] if held else None
         rows = (
             [
-                measure_row(report, school, year, m, years)
+                measure_row(report, school, cyear, m, held, phase)
                 for m in _school_measures(report, school, category.id)
             ]
-            if year
+            if cyear
             else []
         )
-        block = {"category": category, "rows": rows}
-        block["charts"] = category_charts(report, school, block) if year else []
+        if not rows and not (category.id == "gaps" and gaps):
+            not_held.append(category)
+            continue
+        block = {
+            "category": category,
+            "rows": rows,
+            "year": cyear,
+            "year_label": academic_year(cyear) if cyear else "",
+        }
+        block["charts"] = category_charts(report, school, block, phase) if cyear else []
         # The printed card shows the headline measures; the rest are named.
         block["card_rows"] = [r for r in rows if r["measure"].headline] or rows[:2]
         block["card_more"] = [r for r in rows if r not in block["card_rows"]]
         categories.append(block)
     studies = [s for s in report.content.case_studies if school.urn in s.schools]
-    config = report.content.site
     standards = standards_block(report, school)
-    gaps = gaps_block(report, school, year) if year else []
     first = gaps[0]["measure"] if gaps else None
     gap_chart = (
         charts.gap_chart(
-            f"Gaps: {first.name}, {academic_year(year)}",
+            f"Gaps: {first.name}, {academic_year(gaps_year)}",
             [
                 {"label": g["group"].name, "value": g["gap"].value}
                 for g in gaps
@@ -654,13 +871,16 @@ def school_page(report: Report, school: School) -> dict:
         if first
         else None
     )
-    attainment = next((b["rows"] for b in categories if b["category"].id == "attainment"), [])
+    attainment = next((b for b in categories if b["category"].id == "attainment"), None)
+    results_year = attainment["year"] if attainment else None
     strip = (
-        la_strip(report, school, year, attainment[0]["measure"]) if attainment and year else None
+        la_strip(report, school, results_year, attainment["rows"][0]["measure"])
+        if attainment
+        else None
     )
     schools = report.dataset.schools
     predecessor = schools.get(report.predecessor_of.get(school.urn, ""))
-    successor = schools.get(report.successor_of.get(school.urn, ""))
+    successor = schools.get(report.successor_of.get(school.urn, "") or school.successor_urn)
     site = report.content.site
     json_ld = {
         "@context": "https://schema.org",
@@ -678,6 +898,7 @@ def school_page(report: Report, school: School) -> dict:
             "addressLocality": school.town,
             "postalCode": school.postcode,
         }
+    ended = report.registry.standards_ended
     return {
         "school": school,
         "json_ld": json_ld,
@@ -687,12 +908,18 @@ def school_page(report: Report, school: School) -> dict:
         "year": year,
         "year_label": academic_year(year) if year else "",
         "years": [academic_year(y) for y in years],
-        "context": context_block(report, school, year) if year else [],
+        "results_year_label": academic_year(results_year) if results_year else "",
+        "context": context_block(report, school),
         "categories": categories,
+        "not_held": not_held,
+        "no_ks2": school.leaves_before_ks2
+        and not any(b["category"].id in ("attainment", "progress") for b in categories),
+        "leaves_after_year": school.ages[1] - 5 if school.ages else None,
         "gaps": gaps,
+        "gaps_year_label": academic_year(gaps_year) if gaps_year else "",
         "gap_chart": gap_chart,
         "strip": strip,
-        "similar": similar_block(report, school, year),
+        "similar": similar_block(report, school, results_year),
         "what_worked": what_worked(report, school, year),
         "grade": report.grades.get((school.urn, year)) if year else None,
         "editions": [
@@ -702,8 +929,10 @@ def school_page(report: Report, school: School) -> dict:
         ],
         "standards": standards,
         "glance": [b for b in standards if b["latest"].year == year],
+        # A page of a year after the standards ended says so, once.
+        "standards_ended": ended["text"] if ended and year and year > ended["after"] else "",
         "ofsted": ofsted_block(report, school),
-        "surveys": surveys_block(report, school, config["suppression"]["min_survey_responses"]),
+        "surveys": surveys,
         "case_studies": studies,
         "sources": report.sources(school.urn),
         "path": url_for_school(school.urn),

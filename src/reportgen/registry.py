@@ -20,6 +20,13 @@ RULES = Path(__file__).parent / "rules"
 UNITS = {"percent", "count", "score", "points", "difference", "scaled_score", "cva"}
 
 
+def names(spec: object) -> list[str]:
+    """A column name or a list of them (DfE renames columns between years) as a list."""
+    if spec is None or spec == "":
+        return []
+    return [str(s) for s in spec] if isinstance(spec, list | tuple) else [str(spec)]
+
+
 @dataclass(frozen=True)
 class YearRange:
     start: int | None = None
@@ -55,13 +62,29 @@ class Measure:
     ci: bool = False
     centre: float | None = None
     band_well: float | None = None  # distance from the centre that is "well" above/below
-    dfe: str = ""
-    dfe_lower: str = ""
-    dfe_upper: str = ""
-    dfe_band: str = ""
+    # DfE's column names: a name, or a list of the names of different years.
+    dfe: str | tuple[str, ...] = ""
+    dfe_lower: str | tuple[str, ...] = ""
+    dfe_upper: str | tuple[str, ...] = ""
+    dfe_band: str | tuple[str, ...] = ""
+    dfe_cohort: str | tuple[str, ...] = ""  # pupils the figure is about (P8PUP), else the format's
+    # A pupil group's column where it is not <dfe>_<suffix> (PTFSM6CLA1ABASICS_94).
+    dfe_groups: dict = field(default_factory=dict, hash=False, compare=False)
     description: str = ""
     source: str = ""
     glossary: str = ""
+    # Years the measure was not calculated, and why: [{years, why}].
+    not_calculated: tuple = field(default=(), hash=False, compare=False)
+    # England's figure of these groups is a definition, not a result (a progress
+    # score is 0 for England by construction): never shown as England's performance.
+    england_by_definition: tuple[str, ...] = ()
+
+    def not_calculated_in(self, year: int) -> str | None:
+        """Why the measure was not calculated in ``year``, or None if it was."""
+        for rule in self.not_calculated:
+            if year in rule["years"]:
+                return rule["why"]
+        return None
 
 
 @dataclass(frozen=True)
@@ -117,6 +140,15 @@ class Registry:
     partitions: list[list[str]] = field(default_factory=list)
     dfe_formats: dict[str, dict] = field(default_factory=dict)
     school_types: dict[str, str] = field(default_factory=dict)
+    dfe_files: dict[str, dict] = field(default_factory=dict)  # census, absence, spine
+    years: dict = field(default_factory=dict)  # rules/years.yml
+    ofsted: dict = field(default_factory=dict)  # rules/ofsted.yml
+    standards_ended: dict = field(default_factory=dict)  # {after: 2019, text: ...}
+
+    @property
+    def no_results(self) -> set[int]:
+        """Years for which no school results were published (the pandemic)."""
+        return set(self.years.get("no_results", {}).get("years", []))
 
     def measures_in(self, category: str, phase: str) -> list[Measure]:
         return [
@@ -176,12 +208,21 @@ def load_registry(data_dir: Path | None = None) -> Registry:
         for gid, spec in groups_doc["groups"].items()
     }
     categories = [Category(**c) for c in read_yaml(files["categories.yml"])["categories"]]
+    standards_doc = read_yaml(files["standards.yml"])
     standards = [
         _standard(spec, files["standards.yml"], measures)
-        for spec in read_yaml(files["standards.yml"]).get("standards", [])
+        for spec in standards_doc.get("standards", [])
     ]
+    ended = standards_doc.get("ended") or {}
+    if ended:
+        ended = {"after": int(ended["after"]), "text": " ".join(str(ended["text"]).split())}
     partitions = [list(p) for p in groups_doc.get("partitions", [])]
-    dfe_doc = read_yaml(files["dfe-formats.yml"])
+    dfe_path = files["dfe-formats.yml"]
+    dfe_doc = read_yaml(dfe_path)
+    formats = dfe_doc.get("formats", {})
+    for fid, fmt in formats.items():
+        for edition in fmt.get("editions", []):
+            edition["years"] = _years(edition.get("years"), f"{dfe_path}: {fid} edition")
     return Registry(
         measures,
         groups,
@@ -189,9 +230,21 @@ def load_registry(data_dir: Path | None = None) -> Registry:
         standards,
         eras,
         partitions,
-        dfe_doc.get("formats", {}),
-        dfe_doc.get("school_types", {}),
+        formats,
+        {str(k): v for k, v in dfe_doc.get("school_types", {}).items()},
+        dfe_doc.get("files", {}),
+        _year_rules(read_yaml(files["years.yml"]), files["years.yml"]),
+        read_yaml(files["ofsted.yml"]) if "ofsted.yml" in files else {},
+        ended,
     )
+
+
+def _year_rules(doc: dict, path: Path) -> dict:
+    no_results = doc.get("no_results", {})
+    years = no_results.get("years", [])
+    if not all(isinstance(y, int) for y in years):
+        raise InputError(f"{path}: no_results years must be years such as 2020, found {years!r}")
+    return doc
 
 
 def _measure(mid: str, spec: dict, era: str, path: Path) -> Measure:
@@ -205,12 +258,16 @@ def _measure(mid: str, spec: dict, era: str, path: Path) -> Measure:
     unknown = set(spec) - known
     if unknown:
         raise InputError(f"{where}: unknown key(s) {sorted(unknown)}")
-    return Measure(
-        id=mid,
-        era=era,
-        phase=spec.get("phase", "any"),
-        **{k: v for k, v in spec.items() if k != "phase"},
+    fields = {k: v for k, v in spec.items() if k != "phase"}
+    for key in ("dfe", "dfe_lower", "dfe_upper", "dfe_band", "dfe_cohort"):
+        if isinstance(fields.get(key), list):
+            fields[key] = tuple(fields[key])
+    fields["not_calculated"] = tuple(
+        {"years": _years(rule.get("years"), where), "why": " ".join(str(rule["why"]).split())}
+        for rule in spec.get("not_calculated", [])
     )
+    fields["england_by_definition"] = tuple(spec.get("england_by_definition", []))
+    return Measure(id=mid, era=era, phase=spec.get("phase", "any"), **fields)
 
 
 def _standard(spec: dict, path: Path, measures: dict[str, Measure]) -> Standard:
@@ -258,6 +315,8 @@ def load_site_config(content_dir: Path) -> dict:
         "latest_year": None,
         "suppression": {"min_pupils": 6, "min_survey_responses": 10},
         "benchmarks": {"min_schools_for_la": 5, "min_las_for_england": 50},
+        "family_size": 15,
+        "overall_grade": {"enabled": False},
     }
     if path.exists():
         user = read_yaml(path)

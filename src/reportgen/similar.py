@@ -13,13 +13,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FEATURES = ["prior_attainment", "pct_disadvantaged", "pct_fsm", "pct_eal", "pct_sen"]
+FEATURES = [
+    "prior_attainment",
+    "pct_disadvantaged",
+    "pct_fsm6",
+    "pct_fsm",
+    "pct_eal",
+    "pct_eal_cohort",
+    "pct_sen",
+]
 
 
 def intake_features(obs: pd.DataFrame) -> pd.DataFrame:
     """One row per school: its latest figure for each intake feature (NaN if none).
 
-    Disadvantage is one feature: % disadvantaged where held, else % FSM.
+    Disadvantage is one feature: % disadvantaged where held, else % FSM in
+    the last six years, else % FSM; EAL is the whole school's share where the
+    census gives it, else the share among the pupils at the end of the key stage.
     """
     rows = obs[
         (obs["area_type"] == "school")
@@ -30,7 +40,10 @@ def intake_features(obs: pd.DataFrame) -> pd.DataFrame:
     latest = rows.sort_values("year").drop_duplicates(["area", "measure"], keep="last")
     wide = latest.pivot(index="area", columns="measure", values="value")
     wide = wide.reindex(columns=FEATURES)
-    wide["disadvantage"] = wide["pct_disadvantaged"].fillna(wide["pct_fsm"])
+    wide["disadvantage"] = (
+        wide["pct_disadvantaged"].fillna(wide["pct_fsm6"]).fillna(wide["pct_fsm"])
+    )
+    wide["pct_eal"] = wide["pct_eal"].fillna(wide["pct_eal_cohort"])
     return wide[["prior_attainment", "disadvantage", "pct_eal", "pct_sen"]]
 
 
