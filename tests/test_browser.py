@@ -19,7 +19,7 @@ def test_compare_two_schools_side_by_side(sample_site):
         with_results = [
             f
             for f in (sample_site / "schools").iterdir()
-            if "We hold no results" not in (f / "index.html").read_text()
+            if "No results are held for this school" not in (f / "index.html").read_text()
         ]
         assert len(options) == len(with_results) == 73
         first = next(o for o in options if o.startswith("Beacon Hill Primary School"))

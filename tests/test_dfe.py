@@ -246,7 +246,7 @@ def test_gias_links_closures_and_ofsted(hants):
     # Oakfield Primary (115993) is flagged closed in the 2018/19 file only.
     assert schools["115993"].closed_years == {2019}
     abbotswood = text((hants["out"] / "schools" / "116482" / "index.html").read_text())
-    assert "Ofsted: Good (inspected 2017-06-29)" in abbotswood
+    assert "Ofsted: Good (graded inspection, 29 June 2017)" in abbotswood
     anstey = text((hants["out"] / "schools" / "115851" / "index.html").read_text())
     assert "-3.4 to -0.3 significantly below average ; band: below average" in anstey
 

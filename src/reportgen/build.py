@@ -260,7 +260,12 @@ def page_list(report: pages.Report) -> list[tuple[str, str, dict]]:
         (
             "methodology.html",
             "methodology/index.html",
-            {"registry": report.registry, "statuses": statuses},
+            {
+                "registry": report.registry,
+                "statuses": statuses,
+                "regimes": pages.ofsted_regimes(report.registry.ofsted),
+                "not_calculated": pages.not_calculated_rules(report.registry),
+            },
         )
     )
     out.append(("downloads.html", "downloads/index.html", {"las": las}))

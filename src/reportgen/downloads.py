@@ -76,7 +76,9 @@ def measure_table(
     frame = obs.sort_values(["area_type", "area", "measure", "group", "year", "statistic"])
     measures = registry.measures
     ok = frame["status"] == "ok"
-    las = set(frame.loc[(frame["area_type"] == "la").to_numpy(), "area"].astype(object))
+    # An LA's rows, of all its schools or of one phase ("la:primary").
+    is_la = frame["area_type"].astype(str).str.startswith("la")
+    las = set(frame.loc[is_la.to_numpy(), "area"].astype(object))
 
     def label(column: str, of) -> pd.Series:
         # The distinct values as plain objects: mapping a category Series goes
@@ -166,7 +168,7 @@ def la_codes(obs: pd.DataFrame, la_of: dict[str, str]) -> tuple[np.ndarray, list
     per_area = pd.Index([la_of.get(a, a) for a in area.cat.categories], dtype=object)
     codes, las = pd.factorize(per_area)
     row = codes[area.cat.codes.to_numpy()]
-    row[(obs["area_type"] == "england").to_numpy()] = len(las)
+    row[(obs["area"] == ENGLAND).to_numpy()] = len(las)  # England's, of any phase
     return row, [*las.tolist(), ""]
 
 

@@ -95,6 +95,8 @@ def in_sentence(name: str) -> str:
     first = words[0]
     if not first or first in PROPER_WORDS or any(c.isupper() for c in first[1:]):
         return name
+    if len(words) > 1 and words[1].isdigit():  # a measure's name: Progress 8, Attainment 8
+        return name
     if len(words) > 1 and words[1][:1].isupper() and first[:1].isupper():
         return name
     return name[:1].lower() + name[1:]

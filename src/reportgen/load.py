@@ -506,6 +506,10 @@ def _merge_schools(ds: Dataset) -> None:
     for urn, years in ds.closed_in.items():
         if urn in ds.schools:
             ds.schools[urn].closed_years |= years
+    for school in ds.schools.values():
+        successor = ds.schools.get(school.successor_urn)
+        if school.status == "closed" and successor is not None and successor is not school:
+            school.successor_name = successor.name
 
 
 def _file_of(source: str) -> str:

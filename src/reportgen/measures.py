@@ -183,7 +183,7 @@ def england_centres(obs: pd.DataFrame, registry: Registry) -> pd.DataFrame:
             "source_row": 0,
         }
         for y, m in years.itertuples(index=False, name=None)
-        if (y, m) not in have
+        if (y, m) not in have and not registry.measures[m].not_calculated_in(int(y))
     ]
     blank = (
         (obs["area_type"] == "england")

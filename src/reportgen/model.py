@@ -336,6 +336,7 @@ class School:
     aliases: list[str] = field(default_factory=list)
     predecessor_urn: str = ""
     successor_urn: str = ""
+    successor_name: str = ""  # the school that replaced a closed one, named wherever it is listed
     closed_years: set[int] = field(default_factory=set)  # years flagged closed (DfE ICLOSE)
     source: str = ""
     placeholder_urn: bool = False

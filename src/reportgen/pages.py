@@ -186,7 +186,9 @@ class Report:
         m = self.registry.measures[key[3]]
         row = self.index.get(key)
         missing = "missing"
-        if row is None and m.era:
+        if row is None and m.not_calculated_in(key[2]):
+            missing = "not_calculated"
+        elif row is None and m.era:
             era = next((e for e in self.registry.eras if e["id"] == m.era), None)
             if era and key[2] not in era["years"]:
                 missing = "not_calculated"
@@ -366,7 +368,8 @@ def measure_row(
         "la": la,
         "england": england,
         "history": [{"year": y, "label": academic_year(y), "figure": f} for y, f in history],
-        "change": format_change(t["last_change"], measure.unit),
+        # A change "on last year" is this year's: none when this year has no figure.
+        "change": format_change(t["last_change"], measure.unit) if this.ok else "",
         "change_since": format_change(t["change"], measure.unit),
         "first_year": academic_year(t["first_year"]) if t["first_year"] else "",
         "higher_is_better": measure.higher_is_better,
@@ -604,6 +607,42 @@ def _inspection(i: Inspection, rules: dict) -> dict:
         "link": i.link if i.link.startswith(("https://", "http://")) else "",
         "source": _inspection_source(i.source),
     }
+
+
+def not_calculated_rules(registry: Registry) -> list[dict]:
+    """Each reason a measure was not calculated, with the measures it applies to."""
+    found: dict[str, list[str]] = {}
+    for m in registry.measures.values():
+        for rule in m.not_calculated:
+            found.setdefault(rule["why"], []).append(m.name)
+    return [{"why": why, "measures": names} for why, names in found.items()]
+
+
+def ofsted_regimes(rules: dict) -> list[dict]:
+    """Ofsted's regimes as the methodology page explains them, each with its dates."""
+    out = []
+    for rid, regime in rules.get("regimes", {}).items():
+        start, end = regime.get("from"), regime.get("to")
+        when = " ".join(
+            part
+            for part in (
+                f"from {format_date(str(start))}" if start else "",
+                f"to {format_date(str(end))}" if end else "",
+            )
+            if part
+        )
+        out.append(
+            {
+                "id": rid,
+                "name": regime.get("name", rid),
+                "when": when,
+                "summary": " ".join(str(regime.get("summary", "")).split()),
+                "areas": list(regime.get("areas", {}).values()),
+                "scale": [str(s).lower() for s in regime.get("scale", [])],
+                "source": regime.get("source", ""),
+            }
+        )
+    return out
 
 
 def _regime_by_date(date: str, regimes: dict) -> str:
@@ -1018,13 +1057,17 @@ def la_page(report: Report, code: str) -> dict:
         history = [
             {
                 "year": academic_year(yy),
-                "la": report.figure("la", code, yy, m.id),
-                "england": report.figure("england", ENGLAND, yy, m.id),
+                "la": report.figure("la", code, yy, m.id)
+                if yy not in report.no_results
+                else no_results_figure(m),
+                "england": report.figure("england", ENGLAND, yy, m.id)
+                if yy not in report.no_results
+                else no_results_figure(m),
             }
-            for yy in la_years
+            for yy in with_gap_years(la_years, report.no_results)
         ]
         la_values = {yy: report.figure("la", code, yy, m.id).value for yy in la_years}
-        t = trend({k: v for k, v in la_values.items() if v is not None})
+        t = trend({k: v for k, v in la_values.items() if v is not None}, report.no_results)
         results.append(
             {
                 "measure": m,

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from .errors import InputError
-from .formatting import in_sentence
+from .formatting import format_date, in_sentence
 from .model import academic_year
 
 
@@ -106,6 +106,7 @@ def make_env(templates_dir: Path) -> Environment:
     env.filters["academic_year"] = academic_year
     env.filters["css_string"] = css_string
     env.filters["in_sentence"] = in_sentence
+    env.filters["format_date"] = format_date
     return env
 
 

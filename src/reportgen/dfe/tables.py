@@ -215,6 +215,9 @@ def read_performance_tables(
                 }
             )
         )
+    # The LA's and England's context rows are of the key stage's phase (KS2's
+    # England row counts primary pupils): "la:primary", as the census gives them.
+    phased = area_type.where(area_type == "school", area_type + ":" + fmt["phase"])
     for measure, candidates in fmt.get("context", {}).items():
         col = _find(cols, names(candidates))
         if col is None:
@@ -223,7 +226,7 @@ def read_performance_tables(
         chunks.append(
             pd.DataFrame(
                 {
-                    "area_type": area_type,
+                    "area_type": phased,
                     "area": areas.loc[rows, "area"],
                     "year": year.year,
                     "measure": measure,
