@@ -7,6 +7,7 @@ read back from pages, downloads and PDFs."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import subprocess
@@ -556,3 +557,78 @@ def test_england_placeholders_are_not_shown_as_englands_performance(hampshire):
         for row in found[0]["rows"][1:]:
             assert row[3] == "0 by definition", row
     assert "figure is 0 by the way it is worked out" in html  # the explanation, on the page
+
+
+# --- The quality gates, on pages only today's data makes ------------------------------
+
+
+def todays_pages(ny: Path, ofsted: Path, later: Path, hampshire: Path) -> list[tuple[Path, str]]:
+    """(site, page) for each kind of page the real files of today make."""
+    ny_rows = raw(NY / "815_2019_ks4provisional.csv")
+    secondary = next(r["URN"] for r in ny_rows if r["RECTYPE"] == "1" and num(r["P8MEA"]))
+    census = next(r["URN"] for r in raw(NY / "815_2019_census.csv") if r["URN"].isdigit())
+    rows = raw(OFSTED)
+    card = next(r["URN"] for r in rows if r["Inclusion"] != "NULL")
+    not_judged = next(
+        r["URN"] for r in rows if r["Latest OEIF overall effectiveness"] == "Not judged"
+    )
+    ks2 = next(r["URN"] for r in raw(HANTS / "2018-850-ks2.csv") if r["RECTYPE"] == "1")
+    infant = next(
+        r["URN"]
+        for r in raw(HANTS / "gias-850-establishments.csv")
+        if r["PhaseOfEducation (name)"] == "Primary" and r["StatutoryHighAge"] == "7"
+    )
+    return [
+        (ny, f"schools/{secondary}/index.html"),
+        (ny, f"schools/{census}/index.html"),
+        (ny, "la/815/index.html"),
+        (ofsted, f"schools/{card}/index.html"),
+        (ofsted, f"schools/{not_judged}/index.html"),
+        (later, f"schools/{ks2}/index.html"),
+        (later, f"schools/{secondary}/index.html"),
+        (later, "la/850/index.html"),
+        (later, "methodology/index.html"),
+        (hampshire, f"schools/{infant}/index.html"),
+    ]
+
+
+def test_todays_pages_pass_the_nu_checker_and_axe(ny, ofsted, later, hampshire):
+    from .browser import browser, serve
+    from .test_quality import AXE, VNU
+
+    pages = todays_pages(ny, ofsted, later, hampshire)
+    done = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json"]
+        + [str(site / path) for site, path in pages],
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(done.stderr or "{}").get("messages", []) == []
+    failures = {}
+    with browser() as b:
+        for site, path in pages:
+            with serve(site) as base:
+                for width in (360, 1280):
+                    # axe is injected as an inline script, which the site's policy forbids.
+                    context = b.new_context(
+                        bypass_csp=True, viewport={"width": width, "height": 800}
+                    )
+                    tab = context.new_page()
+                    tab.goto(base + path)
+                    assert tab.evaluate("() => document.documentElement.scrollWidth") <= width, (
+                        path,
+                        width,
+                    )
+                    tab.add_script_tag(path=str(AXE))
+                    result = tab.evaluate(
+                        """() => axe.run(document, {runOnly: {type: 'tag', values:
+                           ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
+                    )
+                    bad = [
+                        (v["id"], [n["target"] for n in v["nodes"][:3]])
+                        for v in result["violations"]
+                    ]
+                    if bad:
+                        failures[(path, width)] = bad
+                    context.close()
+    assert failures == {}
