@@ -80,14 +80,16 @@ def make_parser() -> argparse.ArgumentParser:
     n = sub.add_parser(
         "new",
         help="start a case study, or a new LA's site",
-        description="new case-study \"Title\": a case study in content/case-studies/. "
+        description='new case-study "Title": a case study in content/case-studies/. '
         "new site DIR --la CODE: a fresh project folder for an LA's own site.",
     )
     n.add_argument("kind", choices=["case-study", "site"])
     n.add_argument("name", metavar="TITLE|DIR", help="the case study's title, or the site's folder")
     n.add_argument("--content", type=Path, default=Path("content"))
     n.add_argument("--la", metavar="CODE", help="new site: the LA's three-digit code, e.g. 850")
-    n.add_argument("--publisher", help='new site: who publishes it, e.g. "Hampshire County Council"')
+    n.add_argument(
+        "--publisher", help='new site: who publishes it, e.g. "Hampshire County Council"'
+    )
     return parser
 
 
@@ -229,7 +231,7 @@ def cmd_new_site(args: argparse.Namespace) -> int:
         return 2
     folder = Path(args.name)
     print(f"Wrote a new site for {made.name} (LA {made.code}) in {folder}:")
-    print(f"  {folder / 'data'}/      drop this year's DfE and Ofsted downloads here (see its README)")
+    print(f"  {folder / 'data'}/      drop the DfE and Ofsted downloads here (see its README)")
     print(f"  {folder / 'content'}/   site.yml (replace the values marked [Replace: ...]),")
     print(f"                  la/{made.code}.md (your commentary) and the case-study library")
     print("Then build it:")

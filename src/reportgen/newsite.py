@@ -90,7 +90,7 @@ tagline: >-
 # (used for the sitemap and the address printed on each PDF card).
 base_url: /
 published: "{mark} when and by whom, e.g. December 2026, the Education Data Team]"
-footer: "{mark} one line for the foot of every page, e.g. Questions about these figures? Email data@example.gov.uk]"
+footer: "{mark} a line for the foot of every page, e.g. Questions? Email data@example.gov.uk]"
 language: en-GB
 branding:
   primary: "#1d4f91"   # the council's colour; it must pass WCAG AA contrast with white
