@@ -102,3 +102,19 @@ def json_records(path: Path) -> list[dict]:
     """A download's JSON rows as {column: value}."""
     columns, rows = json_download(path)
     return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def raw_csv(path: Path) -> list[dict]:
+    """A CSV's rows as DfE wrote them (with its byte-order mark)."""
+    import csv
+
+    with path.open(encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+def num(cell: str | None) -> float | None:
+    """A raw cell as a number ("61%" is 61), or None for a code or a blank."""
+    try:
+        return float((cell or "").strip().rstrip("%"))
+    except ValueError:
+        return None

@@ -11,22 +11,14 @@ from reportgen.build import Paths, build, compute, read_inputs
 from reportgen.model import ENGLAND
 
 from .conftest import ROOT, SHARED
-from .readback import table, text
+from .readback import num, raw_csv, table, text
 
 HANTS = SHARED / "dfe-ks2-hampshire"
 pytestmark = pytest.mark.skipif(not HANTS.is_dir(), reason="shared/data is not beside the repo")
 
 
 def raw_rows(name: str) -> list[dict]:
-    with (HANTS / name).open(encoding="utf-8-sig") as fh:
-        return list(csv.DictReader(fh))
-
-
-def num(text: str | None) -> float | None:
-    try:
-        return float((text or "").strip().rstrip("%"))
-    except ValueError:
-        return None
+    return raw_csv(HANTS / name)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from reportgen.formatting import format_date, format_value
 
 from . import dfe_files
 from .conftest import ROOT, SHARED
-from .readback import table, tables, text
+from .readback import num, raw_csv, table, tables, text
 
 NY = SHARED / "dfe-northyorkshire-815"
 HANTS = SHARED / "dfe-ks2-hampshire"
@@ -29,16 +29,7 @@ OFSTED = SHARED / "ofsted-mi-sample" / "ofsted_mi_sample.csv"
 SAMPLE_WORDS = re.compile(r"Riverford|fictional|sample data|generated sample", re.I)
 
 
-def raw(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8-sig") as fh:
-        return list(csv.DictReader(fh))
-
-
-def num(cell: str | None) -> float | None:
-    try:
-        return float((cell or "").strip().rstrip("%"))
-    except ValueError:
-        return None
+raw = raw_csv
 
 
 def page(site: Path, urn: str) -> str:
@@ -632,3 +623,48 @@ def test_todays_pages_pass_the_nu_checker_and_axe(ny, ofsted, later, hampshire):
                         failures[(path, width)] = bad
                     context.close()
     assert failures == {}
+
+
+@pytest.fixture(scope="module")
+def cards(tmp_path_factory) -> Path:
+    """North Yorkshire's KS4 files and 2018/19 census with Ofsted's file, built
+    with their PDF cards."""
+    tmp = tmp_path_factory.mktemp("cards")
+    files = [NY / n for n in ("815_2018_ks4final.csv", "815_2019_ks4provisional.csv")]
+    return built(new_site(tmp, "815", [*files, NY / "815_2019_census.csv", OFSTED]), True, 2)
+
+
+def card_lines(pdf: Path) -> str:
+    return " ".join(pdf_text(pdf).split())
+
+
+def test_ks4_census_and_ofsted_figures_in_cards_and_downloads(cards):
+    figures = {
+        (f["area"], f["year"], f["measure"], f["group"]): f
+        for f in raw(cards / "downloads" / "measures.csv")
+    }
+    rows = raw(NY / "815_2019_ks4provisional.csv")
+    la = next(r for r in rows if r["RECTYPE"] == "4")
+    england = next(r for r in rows if r["RECTYPE"] == "7")
+    schools = [r for r in rows if r["RECTYPE"] == "1" and num(r["ATT8SCR"]) is not None]
+    census = {r["URN"]: r for r in raw(NY / "815_2019_census.csv")}
+    for r in schools[:: max(1, len(schools) // 12)][:12]:
+        text_ = card_lines(cards / "schools" / r["URN"] / "report-card.pdf")
+        a8 = [format_value(num(x["ATT8SCR"]), "points") for x in (r, la, england)]
+        assert f"Attainment 8: school {a8[0]}, LA {a8[1]}, England {a8[2]}" in text_, r["URN"]
+        got = figures[(r["URN"], "2019", "ks4_att8", "all")]
+        assert float(got["value"]) == num(r["ATT8SCR"]) and got["status"] == "ok"
+        for column, measure in (("P8MEA", "ks4_p8"), ("PTL2BASICS_94", "ks4_em_4plus")):
+            got = figures[(r["URN"], "2019", measure, "all")]
+            if num(r[column]) is None:
+                assert got["value"] == "" and got["status"] != "ok"  # never 0
+            else:
+                assert float(got["value"]) == num(r[column])
+        if r["URN"] in census and num(census[r["URN"]]["PNUMFSMEVER"]) is not None:
+            fsm = figures[(r["URN"], "2019", "pct_fsm6", "all")]
+            assert float(fsm["value"]) == num(census[r["URN"]]["PNUMFSMEVER"])
+            assert "815_2019_census.csv" in fsm["source"]
+    card = next(r for r in raw(OFSTED) if r["Inclusion"] != "NULL")
+    text_ = card_lines(cards / "schools" / card["URN"] / "report-card.pdf")
+    date = format_date(iso(card["Inspection start date"]))
+    assert f"Ofsted: Report card, {date}: Inclusion {card['Inclusion'].lower()}" in text_

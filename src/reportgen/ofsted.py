@@ -99,6 +99,22 @@ def read_management_information(path: Path, rules: dict, problems: list[str], ds
 
 
 def _inspections(row, cell, spec, rules, urn, source, link):
+    """A row's report card, latest graded and latest ungraded inspection: each
+    that the row dates."""
+
+    def made(part: dict, date: str, regime: str, overall: int | None = None, **fields):
+        published = iso_date(cell(row, part["published"]))
+        return Inspection(
+            urn,
+            date,
+            overall,
+            source=source,
+            regime=regime,
+            published=published,
+            link=link,
+            **fields,
+        )
+
     card = spec["report_card"]
     date = iso_date(cell(row, card["date"]))
     if date:
@@ -110,18 +126,8 @@ def _inspections(row, cell, spec, rules, urn, source, link):
                 graded_on = iso_date(cell(row, date_column))
                 if graded_on and graded_on != date:
                     dates[area] = graded_on
-        yield Inspection(
-            urn,
-            date,
-            None,
-            source=source,
-            regime="report_card",
-            grades=grades,
-            grade_dates=dates,
-            concern=cell(row, card.get("concern", "")),
-            published=iso_date(cell(row, card["published"])),
-            link=link,
-        )
+        concern = cell(row, card.get("concern", ""))
+        yield made(card, date, "report_card", grades=grades, grade_dates=dates, concern=concern)
     graded = spec["graded"]
     date = iso_date(cell(row, graded["date"]))
     if date:
@@ -133,31 +139,19 @@ def _inspections(row, cell, spec, rules, urn, source, link):
             value = cell(row, column)
             if value:
                 grades[area] = scale.get(int(value), value) if value.isdigit() else value
-        yield Inspection(
-            urn,
+        yield made(
+            graded,
             date,
+            regime,
             int(overall) if overall in ("1", "2", "3", "4") else None,
-            source=source,
-            regime=regime,
             grades=grades,
-            outcome=overall if not overall.isdigit() else "",
+            outcome=overall if not overall.isdigit() else "",  # "Not judged"
             concern=cell(row, graded.get("concern", "")),
-            published=iso_date(cell(row, graded["published"])),
-            link=link,
         )
     ungraded = spec["ungraded"]
     date = iso_date(cell(row, ungraded["date"]))
     if date:
-        yield Inspection(
-            urn,
-            date,
-            None,
-            source=source,
-            regime="ungraded",
-            outcome=cell(row, ungraded["outcome"]),
-            published=iso_date(cell(row, ungraded["published"])),
-            link=link,
-        )
+        yield made(ungraded, date, "ungraded", outcome=cell(row, ungraded["outcome"]))
 
 
 def grade_word(grade: int | None, date: str) -> str:
