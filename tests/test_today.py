@@ -199,6 +199,8 @@ def test_the_spine_names_schools_and_marks_closed_ones(ny):
     assert closed
     r = closed[0]
     successor = next(s for s in spine if s["URN"] == r["OTHERURN"])
+    heading = re.search(r"<h1>(.*?)</h1>", page(ny, r["URN"])).group(1)
+    assert text(heading) == f"{r['SCHNAME']} (closed)"  # the search result's title too
     html = text(page(ny, r["URN"]))
     assert r["SCHNAME"] in html and "This school has closed." in html
     assert f"replaced by {successor['SCHNAME']}" in html

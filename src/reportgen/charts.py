@@ -107,7 +107,7 @@ def trend_chart(
                 "dash": dash,
                 "points": points,
                 "path": " ".join(
-                    "M" + " L".join(f"{_n(px)},{_n(py)}" for px, py in run)
+                    "M" + " L".join(f"{px:g},{py:g}" for px, py in run)
                     for run in runs
                     if len(run) > 1
                 ),

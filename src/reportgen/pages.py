@@ -147,7 +147,7 @@ class Report:
         # families: their published values are kept apart from the figures,
         # which a worker's run through the country clears again and again.
         self._values: dict[tuple, float | None] = {}
-        self._held: tuple[str, set[str]] = ("", set())
+        self._held: tuple = ("", set(), {})
         self.no_results = self.registry.no_results
 
     def benchmark(self, level: str, area: str, year: int, measure: str, phase: str = "") -> Figure:
@@ -215,21 +215,30 @@ class Report:
     def category_years(self, urn: str) -> dict[str, list[int]]:
         """The years a school has figures in, category by category (its KS2
         results may be for 2024/25 and its absence for 2023/24)."""
-        measures = self.registry.measures
-        found: dict[str, set[int]] = defaultdict(set)
-        for y, m, g in self.index.keys_of("school", urn):
-            measure = measures.get(m)
-            if g == "all" and measure is not None and measure.category != "context":
-                found[measure.category].add(y)
-        return {c: sorted(ys) for c, ys in found.items()}
+        return self._school_keys(urn)[2]
 
     def measures_held(self, urn: str) -> set[str]:
         """The measures a school has a figure for (all pupils) in a year of its results."""
-        if self._held[0] != urn:  # asked once for each category of a page
+        return self._school_keys(urn)[1]
+
+    def _school_keys(self, urn: str) -> tuple:
+        """(urn, measures held, years by category), from one pass over the
+        school's figures; asked for by every category of its page."""
+        if self._held[0] != urn:
+            measures = self.registry.measures
             years = set(self.years_by_area.get(("school", urn), []))
-            held = {m for y, m, g in self.index.keys_of("school", urn) if g == "all" and y in years}
-            self._held = (urn, held)
-        return self._held[1]
+            held: set[str] = set()
+            found: dict[str, set[int]] = defaultdict(set)
+            for y, m, g in self.index.keys_of("school", urn):
+                if g != "all":
+                    continue
+                if y in years:
+                    held.add(m)
+                measure = measures.get(m)
+                if measure is not None and measure.category != "context":
+                    found[measure.category].add(y)
+            self._held = (urn, held, {c: sorted(ys) for c, ys in found.items()})
+        return self._held
 
     def sources(self, urn: str) -> list[str]:
         """The data files a school's figures come from."""
@@ -307,6 +316,9 @@ def url_for_la(code: str) -> str:
     return f"la/{code}/index.html"
 
 
+PHASED = ("context", "wellbeing")  # categories whose LA and England figures come by phase
+
+
 def phase_key(school: School) -> str:
     """The phase DfE's census and absence files give LA and England rows for."""
     if school.special:
@@ -346,6 +358,8 @@ def measure_row(
     measure was not calculated this year, the row says why, and carries the
     latest year it was published for."""
     this = report.figure("school", school.urn, year, measure.id)
+    # Only context and wellbeing figures (the census, absence) come by phase.
+    phase = phase if measure.category in PHASED else ""
     la = report.benchmark("la", school.la_code, year, measure.id, phase)
     england = report.benchmark("england", ENGLAND, year, measure.id, phase)
     gap_years = report.no_results
@@ -662,6 +676,7 @@ def _inspection_source(source: str) -> str:
 def trend_chart_for(report: Report, school: School, row: dict, phase: str = "") -> dict | None:
     m = row["measure"]
     years = [h["year"] for h in row["history"]]
+    phase = phase if m.category in PHASED else ""
 
     def values(area_type: str, area: str) -> list[float | None]:
         return [
