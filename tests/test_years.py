@@ -128,3 +128,24 @@ def test_check_and_build_print_the_year_of_each_file_and_why(tmp_path, capsys):
     assert "815_ks4provisional.csv: cannot tell which year" in err
     assert "815_2019_ks4provisional.csv" in err  # the name to give it
     assert sorted(p.relative_to(out_dir) for p in out_dir.rglob("*")) == before
+
+
+def test_a_renamed_headline_column_and_an_unknown_year_are_warned_of(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = (HANTS / "2018-850-ks2.csv").read_text(encoding="utf-8-sig").splitlines(True)
+    head = lines[0].split(",")
+    head[head.index("PTRWM_EXP")] = "PTRWM_EXP_NEW"  # as if DfE renamed it
+    (data / "2018-850-ks2.csv").write_text(",".join(head) + "".join(lines[1:]), "utf-8")
+    # A KS4 file of 2027/28, a year rules/dfe-formats.yml does not describe yet.
+    ks4 = header(NY / "815_2019_ks4provisional.csv")
+    (data / "2027-2028").mkdir()
+    (data / "2027-2028" / "815_ks4final.csv").write_text(",".join(ks4) + "\n", "utf-8")
+    assert main(["new", "site", str(tmp_path / "site"), "--la", "850"]) == 0
+    content = tmp_path / "site" / "content"
+    capsys.readouterr()
+    assert main(["check", "--data", str(data), "--content", str(content)]) == 0
+    err = capsys.readouterr().err
+    assert "2018-850-ks2.csv: no column for Expected standard in reading, writing and maths" in err
+    assert "(looked for PTRWM_EXP)" in err
+    assert "2027-2028/815_ks4final.csv: a DfE KS4 performance tables file of 2027/28" in err

@@ -405,6 +405,14 @@ def year_of(
         return None
     if warning:
         ds.warnings.append(warning)
+    known = fmt.get("known")
+    if known and not known.get("from", 0) <= found.year <= known.get("to", 9999):
+        ds.warnings.append(
+            f"{rel}: a {fmt.get('name', 'DfE')} file of {academic_year(found.year)}, a year "
+            f"whose columns rules/dfe-formats.yml does not describe (it knows "
+            f"{academic_year(known['from'])} to {academic_year(known['to'])}): it is read with "
+            "the nearest year's names; check its figures, and add the year's edition"
+        )
     ds.file_years.append(
         f"{rel}: {fmt.get('name', 'DfE file')}, {academic_year(found.year)}, because {found.why}"
     )

@@ -186,7 +186,24 @@ def read_performance_tables(
     statistic = np.where(area_type == "school", "value", "average")
     bands = {str(k).lower(): v for k, v in fmt.get("bands", {}).items()}
     chunks = []
-    for spec in figure_specs(registry, fmt, cols, year.year, no_results):
+    specs = list(figure_specs(registry, fmt, cols, year.year, no_results))
+    found = {s.measure for s in specs if not s.prior and s.group == "all"}
+    missing = [
+        m.name
+        for m in registry.measures.values()
+        if m.headline and m.dfe and m.phase == fmt["phase"] and m.id not in found
+    ]
+    if missing:  # a renamed column would otherwise leave every school "No data"
+        ds.warnings.append(
+            f"{path.name}: no column for {', '.join(missing)} (looked for "
+            + ", ".join(
+                names(registry.measures[m].dfe)[0]
+                for m in registry.measures
+                if registry.measures[m].name in missing
+            )
+            + "): the file's year's names may have changed; see rules/dfe-formats.yml"
+        )
+    for spec in specs:
         value, status, bad = column(spec.value)
         for idx in bad[bad].index[:5]:
             problems.append(
