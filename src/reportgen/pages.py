@@ -679,12 +679,12 @@ def trend_chart_for(report: Report, school: School, row: dict, phase: str = "") 
     phase = phase if m.category in PHASED else ""
 
     def values(area_type: str, area: str) -> list[float | None]:
-        return [
-            None
-            if y in report.no_results
-            else report.benchmark(area_type, area, y, m.id, phase).value
+        # Only published figures: England's progress of 0 by definition is no line.
+        figures = [
+            None if y in report.no_results else report.benchmark(area_type, area, y, m.id, phase)
             for y in years
         ]
+        return [f.value if f is not None and f.ok else None for f in figures]
 
     series = [{"label": "This school", "values": [h["figure"].value for h in row["history"]]}]
     la_name = (
@@ -1172,6 +1172,13 @@ def la_page(report: Report, code: str) -> dict:
         "below": below,
         "gaps": gaps,
         "year": academic_year(latest) if latest else "",
+        "standards_ended": (
+            report.registry.standards_ended["text"]
+            if report.registry.standards_ended
+            and latest
+            and latest > report.registry.standards_ended["after"]
+            else ""
+        ),
         "commentary": report.content.la_commentary.get(code),
         "case_studies": [
             cs
