@@ -669,3 +669,9 @@ def test_ks4_census_and_ofsted_figures_in_cards_and_downloads(cards):
     text_ = card_lines(cards / "schools" / card["URN"] / "report-card.pdf")
     date = format_date(iso(card["Inspection start date"]))
     assert f"Ofsted: Report card, {date}: Inclusion {card['Inclusion'].lower()}" in text_
+
+
+def test_a_card_names_the_file_its_inspections_come_from(cards):
+    card = next(r for r in raw(OFSTED) if r["Inclusion"] != "NULL")
+    text_ = card_lines(cards / "schools" / card["URN"] / "report-card.pdf")
+    assert f"Data files: {OFSTED.name}." in text_

@@ -241,10 +241,12 @@ class Report:
         return self._held
 
     def sources(self, urn: str) -> list[str]:
-        """The data files a school's figures come from."""
+        """The data files a school's figures and inspections come from."""
         names = set()
         for source in set(self.index.column("source", "school", urn)):
             names.update(CSV_NAME.findall(source))
+        for inspection in self.inspections_by_school.get(urn, []):
+            names.update(CSV_NAME.findall(inspection.source))
         return sorted(names)
 
     def strip_values(self, la_code: str, phase: str, year: int, measure: str) -> list[float]:
