@@ -35,7 +35,7 @@ from .model import (
     academic_year,
     source_text,
 )
-from .ofsted import grade_word
+from .ofsted import grade_word, regime_of
 from .registry import Measure, Registry
 from .standards import Placement
 
@@ -581,9 +581,8 @@ def ofsted_block(report: Report, school: School) -> dict | None:
 def _inspection(i: Inspection, rules: dict) -> dict:
     """One inspection as a page shows it."""
     regimes = rules.get("regimes", {})
-    rid = i.regime or ("earlier" if i.overall is not None or not i.outcome else "")
-    if not i.regime and i.date[:7] >= "2019-09":
-        rid = _regime_by_date(i.date, regimes)
+    # GIAS and the tidy file give no regime: the inspection's date tells it.
+    rid = i.regime or regime_of(i.date, rules)
     regime = regimes.get(rid, {})
     date = format_date(i.date)
     areas = regime.get("areas", {})
@@ -602,10 +601,8 @@ def _inspection(i: Inspection, rules: dict) -> dict:
         summary = f"{i.outcome or 'Ungraded inspection'} (ungraded inspection, {date})"
     elif overall:
         summary = f"{overall} (graded inspection, {date})"
-    elif i.outcome:
-        summary = f"No overall grade: {i.outcome.lower()} (graded inspection, {date})"
-    elif rid:
-        summary = f"No overall grade (graded inspection, {date})"
+    elif i.outcome or i.grades:  # "Not judged": no overall grade from September 2024
+        summary = f"Graded inspection of {date}: no overall grade"
     else:
         summary = f"Inspected {date}; the judgement is not recorded here"
     return {
@@ -659,14 +656,6 @@ def ofsted_regimes(rules: dict) -> list[dict]:
             }
         )
     return out
-
-
-def _regime_by_date(date: str, regimes: dict) -> str:
-    for rid in ("report_card", "graded_2024", "eif"):
-        r = regimes.get(rid, {})
-        if date >= str(r.get("from", "")) and (not r.get("to") or date <= str(r["to"])):
-            return rid
-    return "earlier"
 
 
 def _inspection_source(source: str) -> str:
