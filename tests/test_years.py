@@ -100,16 +100,23 @@ def test_columns_win_over_a_name_that_disagrees_and_the_build_warns(registry):
     assert warning and "2017/18" in warning and "2018/19" in warning
 
 
+def checked(data: Path, la: str, tmp_path: Path, capsys) -> tuple[str, str, Path]:
+    """(what ``check`` printed, its warnings, the content folder) of ``data`` on
+    a new site for ``la``."""
+    assert main(["new", "site", str(tmp_path / "site"), "--la", la]) == 0
+    content = tmp_path / "site" / "content"
+    capsys.readouterr()
+    assert main(["check", "--data", str(data), "--content", str(content)]) == 0
+    printed = capsys.readouterr()
+    return printed.out, printed.err, content
+
+
 def test_check_and_build_print_the_year_of_each_file_and_why(tmp_path, capsys):
     data = tmp_path / "data"
     (data / "2018-2019").mkdir(parents=True)
     shutil.copy(NY / "815_2018_ks4final.csv", data / "815_2018_ks4final.csv")
     shutil.copy(NY / "815_2019_ks4provisional.csv", data / "2018-2019" / "815_ks4provisional.csv")
-    assert main(["new", "site", str(tmp_path / "site"), "--la", "815"]) == 0
-    content = tmp_path / "site" / "content"
-    capsys.readouterr()
-    assert main(["check", "--data", str(data), "--content", str(content)]) == 0
-    out = capsys.readouterr().out
+    out, _, content = checked(data, "815", tmp_path, capsys)
     assert "Years of the files read:" in out
     assert "815_2018_ks4final.csv: DfE KS4 performance tables, 2017/18, because" in out
     assert "2018-2019/815_ks4provisional.csv: DfE KS4 performance tables, 2018/19" in out
@@ -141,11 +148,7 @@ def test_a_renamed_headline_column_and_an_unknown_year_are_warned_of(tmp_path, c
     ks4 = header(NY / "815_2019_ks4provisional.csv")
     (data / "2027-2028").mkdir()
     (data / "2027-2028" / "815_ks4final.csv").write_text(",".join(ks4) + "\n", "utf-8")
-    assert main(["new", "site", str(tmp_path / "site"), "--la", "850"]) == 0
-    content = tmp_path / "site" / "content"
-    capsys.readouterr()
-    assert main(["check", "--data", str(data), "--content", str(content)]) == 0
-    err = capsys.readouterr().err
+    _, err, _ = checked(data, "850", tmp_path, capsys)
     assert "2018-850-ks2.csv: no column for Expected standard in reading, writing and maths" in err
     assert "(looked for PTRWM_EXP)" in err
     assert "2027-2028/815_ks4final.csv: a DfE KS4 performance tables file of 2027/28" in err
