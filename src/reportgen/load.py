@@ -378,6 +378,13 @@ def read_surveys(path: Path, problems: list[str], ds: Dataset) -> None:
 REFERENCE_LAS = Path(__file__).parent / "reference" / "la_codes.csv"
 
 
+def reference_las() -> dict[str, LocalAuthority]:
+    """DfE's list of LAs as shipped: their names where the data has no LA file."""
+    found: dict[str, LocalAuthority] = {}
+    read_las(REFERENCE_LAS, "dfe_la_codes", [], Dataset({}, found, None, [], []))
+    return found
+
+
 def dated_format(kind: str, registry: Registry) -> dict | None:
     """The description of a kind of DfE file that holds one year's figures."""
     if kind in registry.dfe_formats:
@@ -470,7 +477,7 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
                 observations(dfe.read_performance_tables(path, kind, registry, problems, ds, year))
             )
         else:
-            frames.append(observations(dfe.read_pupil_figures(path, kind, fmt, year, problems)))
+            frames.append(observations(dfe.read_pupil_figures(path, fmt, year, problems)))
             ds.listing_files.add(path.name)
     if school_figures:
         frame = pd.DataFrame(school_figures)
@@ -544,8 +551,11 @@ def _check_references(ds: Dataset, problems: list[str]) -> None:
         # their figures are left out, with one warning per file.
         listing = school & obs["area"].isin(unknown) & _from_files(obs, ds.listing_files)
         if listing.any():
-            for name, count in obs.loc[listing, "source"].map(_file_of).value_counts().items():
-                left = obs.loc[listing & (obs["source"].map(_file_of) == name), "area"].nunique()
+            left_out = pd.DataFrame(
+                {"file": obs.loc[listing, "source"].map(_file_of), "area": obs.loc[listing, "area"]}
+            )
+            for name, part in left_out.groupby("file", observed=True):
+                count, left = len(part), part["area"].nunique()
                 ds.warnings.append(
                     f"{name}: {left} schools are in this file but in no list of schools "
                     f"(GIAS, the spine or a results file); their {count} figures are left out"
@@ -565,11 +575,8 @@ def _check_references(ds: Dataset, problems: list[str]) -> None:
     reference = None
     for school in ds.schools.values():
         if school.la_code and school.la_code not in ds.las:
-            if reference is None:  # DfE's list of LAs, as shipped: names without an LA file
-                reference = {}
-                read_las(
-                    REFERENCE_LAS, "dfe_la_codes", problems, Dataset({}, reference, None, [], [])
-                )
+            if reference is None:
+                reference = reference_las()
             known = reference.get(school.la_code) or (
                 LocalAuthority(school.la_code, ds.named_las[school.la_code])
                 if school.la_code in ds.named_las

@@ -13,25 +13,16 @@ import shutil
 from pathlib import Path
 
 from .errors import InputError, suggest
+from .load import reference_las
 from .model import LocalAuthority
 
-REFERENCE_LAS = Path(__file__).parent / "reference" / "la_codes.csv"
 PLACEHOLDER = "[Replace:"  # a value still to fill in: a build warns while one is left
 LIBRARY = ("case-studies", "pages", "themes.yml", "glossary.yml")
 
 
-def known_las() -> dict[str, LocalAuthority]:
-    from .load import read_las
-    from .model import Dataset
-
-    found: dict[str, LocalAuthority] = {}
-    read_las(REFERENCE_LAS, "dfe_la_codes", [], Dataset({}, found, None, [], []))
-    return found
-
-
 def new_site(folder: Path, code: str, publisher: str | None, library: Path) -> LocalAuthority:
     """Write the project folder; the LA it is for."""
-    las = known_las()
+    las = reference_las()
     la = las.get(code.strip())
     if la is None:
         by_name = {la.name.lower(): la.code for la in las.values()}

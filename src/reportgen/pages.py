@@ -7,6 +7,7 @@ and friends turn it into one dict per page.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import defaultdict
@@ -338,11 +339,12 @@ def with_gap_years(years: list[int], no_results: set[int]) -> list[int]:
     return sorted(set(years) | inside)
 
 
-def no_results_figure(measure: Measure) -> Figure:
+@functools.cache  # one Figure a unit: its HTML is made once (render_html.figure_once)
+def no_results_figure(unit: str) -> Figure:
     return Figure(
         None,
         "no_results",
-        measure.unit,
+        unit,
         status_label("no_results"),
         status_explanation("no_results"),
     )
@@ -368,7 +370,7 @@ def measure_row(
     history = [
         (
             y,
-            no_results_figure(measure)
+            no_results_figure(measure.unit)
             if y in gap_years
             else report.figure("school", school.urn, y, measure.id),
         )
@@ -568,13 +570,7 @@ def ofsted_block(report: Report, school: School) -> dict | None:
     return {
         "inspections": items,
         "summary": summary,
-        "latest": newest,
         "report_card": next((x for x in items if x["regime"] == "report_card"), None),
-        # The last graded judgement in the earlier regime's words (behaviour, 2004:293).
-        "behaviour": next(
-            (x["behaviour"] for x in items if x["behaviour"]),
-            "",
-        ),
     }
 
 
@@ -609,7 +605,6 @@ def _inspection(i: Inspection, rules: dict) -> dict:
         "regime": rid,
         "regime_name": regime.get("name", "Inspection"),
         "date": date,
-        "iso_date": i.date,
         "overall": overall,
         "outcome": i.outcome,
         "concern": i.concern,
@@ -953,7 +948,6 @@ def school_page(report: Report, school: School) -> dict:
         "year": year,
         "year_label": academic_year(year) if year else "",
         "years": [academic_year(y) for y in years],
-        "results_year_label": academic_year(results_year) if results_year else "",
         "context": context_block(report, school),
         "categories": categories,
         "not_held": not_held,
@@ -1065,10 +1059,10 @@ def la_page(report: Report, code: str) -> dict:
                 "year": academic_year(yy),
                 "la": report.figure("la", code, yy, m.id)
                 if yy not in report.no_results
-                else no_results_figure(m),
+                else no_results_figure(m.unit),
                 "england": report.figure("england", ENGLAND, yy, m.id)
                 if yy not in report.no_results
-                else no_results_figure(m),
+                else no_results_figure(m.unit),
             }
             for yy in with_gap_years(la_years, report.no_results)
         ]

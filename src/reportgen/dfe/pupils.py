@@ -56,15 +56,14 @@ def area_of_rows(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     return pd.DataFrame({"area_type": area_type, "area": area}, index=frame.index)
 
 
-def read_pupil_figures(
-    path: Path, kind: str, spec: dict, year: FileYear, problems: list[str]
-) -> pd.DataFrame:
+def read_pupil_figures(path: Path, spec: dict, year: FileYear, problems: list[str]) -> pd.DataFrame:
     """A census or absence file's figures, for its schools, LA and England."""
     frame = read_table(path)
     cols = _column_map(list(frame.columns))
     areas = area_of_rows(frame, spec)
     keep = areas["area"] != ""
     rows = frame.index[keep]
+    area_type = areas.loc[rows, "area_type"]
     chunks = []
     for measure, candidates in spec.get("measures", {}).items():
         col = _find(cols, names(candidates))
@@ -76,7 +75,6 @@ def read_pupil_figures(
                 f"{at(path, idx + 2, col)}: expected a number or a DfE code, "
                 f"found {frame[col][idx]!r}"
             )
-        area_type = areas.loc[rows, "area_type"]
         chunks.append(
             pd.DataFrame(
                 {

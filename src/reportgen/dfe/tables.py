@@ -157,7 +157,7 @@ def read_performance_tables(
 ) -> pd.DataFrame:
     """One DfE performance-tables CSV into observations (and the schools it names)."""
     fmt = format_for(registry.dfe_formats[fid], year.year)
-    no_results = set(registry.years.get("no_results", {}).get("years", []))
+    no_results = registry.no_results
     frame = read_table(path)
     frame.columns = [c.strip() for c in frame.columns]
     cols = _column_map(list(frame.columns))
@@ -189,19 +189,15 @@ def read_performance_tables(
     specs = list(figure_specs(registry, fmt, cols, year.year, no_results))
     found = {s.measure for s in specs if not s.prior and s.group == "all"}
     missing = [
-        m.name
+        m
         for m in registry.measures.values()
         if m.headline and m.dfe and m.phase == fmt["phase"] and m.id not in found
     ]
     if missing:  # a renamed column would otherwise leave every school "No data"
         ds.warnings.append(
-            f"{path.name}: no column for {', '.join(missing)} (looked for "
-            + ", ".join(
-                names(registry.measures[m].dfe)[0]
-                for m in registry.measures
-                if registry.measures[m].name in missing
-            )
-            + "): the file's year's names may have changed; see rules/dfe-formats.yml"
+            f"{path.name}: no column for {', '.join(m.name for m in missing)} (looked for "
+            f"{', '.join(names(m.dfe)[0] for m in missing)}): the file's year's names may "
+            "have changed; see rules/dfe-formats.yml"
         )
     for spec in specs:
         value, status, bad = column(spec.value)
