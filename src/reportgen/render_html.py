@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
@@ -137,6 +138,22 @@ def relative_root(path: str) -> str:
     """'schools/123/index.html' -> '../../' so links work from disk and any sub-path."""
     depth = path.count("/")
     return "../" * depth
+
+
+def site_path(base_url: str) -> str:
+    """The path the site is published at, from its base_url: '/' for
+    'https://reportcards.example/', '/schools/' for 'https://example.gov.uk/schools'."""
+    path = urlsplit(base_url).path.strip("/")
+    return f"/{path}/" if path else "/"
+
+
+def page_root(path: str, site: dict) -> str:
+    """The prefix of a page's links to the rest of the site. Relative, so pages
+    work from disk; but 404.html is shown by the web server at whatever address
+    was not found (/schools/999999/), so its links start from the site's path."""
+    if path == "404.html":
+        return site_path(site.get("base_url") or "/")
+    return relative_root(path)
 
 
 @dataclass(frozen=True)
@@ -428,7 +445,7 @@ def render_pages(
     ):
         template = cache.get(template_name) or env.get_template(template_name)
         cache[template_name] = template
-        html = template.render(page=context, site=site, root=relative_root(path), path=path)
+        html = template.render(page=context, site=site, root=page_root(path, site), path=path)
         writer.write(path, html, context.get("what", path))
         if search is not None:
             search.add(path, html)
