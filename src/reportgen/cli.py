@@ -178,7 +178,12 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def slugify(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "case-study"
+    # "St Mary's Café" -> st-marys-cafe: accents dropped, apostrophes joined.
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    plain = re.sub(r"['\u2019]", "", plain.lower())
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-") or "case-study"
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -191,7 +196,11 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(f"error: {path} already exists", file=sys.stderr)
         return 2
     path.parent.mkdir(parents=True, exist_ok=True)
-    title = args.title.replace('"', "'")
+    import json
+
+    # A JSON string is a YAML double-quoted string: quotes, backslashes and
+    # colons in the title are read back as typed.
+    title = json.dumps(args.title, ensure_ascii=False)
     from .content import load_themes
 
     themes = list(load_themes(args.content))
@@ -202,7 +211,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     )
     path.write_text(
         "---\n"
-        f'title: "{title}"\n'
+        "draft: true            # kept off the site until you delete this line\n"
+        f"title: {title}\n"
         'summary: "One or two sentences: what the school did and what changed."\n'
         "schools: []            # URNs of the schools this is about, e.g. [800001]\n"
         'la: ""                 # LA code, e.g. "999"\n'
@@ -214,7 +224,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         "## The difference it made\n\n## Key lessons\n",
         encoding="utf-8",
     )
-    print(f"Wrote {path}")
+    print(f"Wrote {path} (a draft: delete its 'draft: true' line to publish it)")
     return 0
 
 

@@ -18,6 +18,8 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from jinja2 import Environment
 
@@ -45,14 +47,27 @@ def make_fetcher(root: Path):
             self.root = root.resolve()
 
         def fetch(self, url, headers=None):
-            if not url.startswith("file://"):
+            path = self.local_path(url)
+            # Fetch the file checked, by its own plain URL: open() may have kept
+            # the caller's request, whose URL urllib would read afresh.
+            self._request = None
+            return super().fetch(path.as_uri(), headers)
+
+        def local_path(self, url: str) -> Path:
+            """The file a URL names, decoded as urllib decodes it (%2e%2e is
+            '..'), with links and '..' resolved; refused unless inside root."""
+            parts = urlsplit(url)
+            if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
                 raise FatalURLFetchingError(
                     f"refused to fetch {url!r}: PDFs use project files only"
                 )
-            path = Path(url.removeprefix("file://").split("?")[0]).resolve()
+            try:
+                path = Path(url2pathname(parts.path)).resolve()
+            except (OSError, ValueError):  # a NUL byte, a loop of links
+                raise FatalURLFetchingError(f"refused to fetch {url!r}: no such file") from None
             if not path.is_relative_to(self.root):
                 raise FatalURLFetchingError(f"refused to read {path}: outside {self.root}")
-            return super().fetch(url, headers)
+            return path
 
     return ProjectOnlyFetcher()
 
