@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from reportgen.build import Paths, build
 from reportgen.content import render_markdown
-from reportgen.downloads import measure_text, with_numbers_as_text
+from reportgen.downloads import as_text, measure_text, with_numbers_as_text
 from reportgen.errors import InputError
 from reportgen.load import load, parse_figures
 from reportgen.model import CODES
@@ -381,10 +381,45 @@ def _table(rows) -> pd.DataFrame:
 @given(_ROWS)
 def test_csv_cells_are_written_as_pandas_writes_them(rows):
     # The downloads' own CSV writer (fast, column by column) must give the
-    # same text as pandas: quotes, commas, line breaks, missing values.
+    # same text as pandas: quotes, commas, line breaks, missing values; text
+    # that would start a spreadsheet formula begins with an apostrophe, and a
+    # carriage return (which pandas leaves bare) is quoted.
     table = _table(rows)
-    expected = with_numbers_as_text(table).to_csv(index=False, header=False, lineterminator="\n")
+    safe = table.assign(text=table["text"].map(lambda t: as_text(t) if isinstance(t, str) else t))
+    safe["category"] = safe["text"].astype("category")
+    expected = with_numbers_as_text(safe).to_csv(
+        index=False, header=False, lineterminator="\n", quoting=csv.QUOTE_MINIMAL
+    )
+    if any("\r" in t for t in table["text"].dropna()):
+        assert "\r" in measure_text(table)[0].decode("utf-8")
+        return
     assert measure_text(table)[0].decode("utf-8") == expected
+
+
+def test_a_name_that_would_start_a_formula_is_text_in_the_csv(project):
+    schools = project / "data" / "sample-la" / "schools.csv"
+    text = schools.read_text(encoding="utf-8")
+    assert "Abbey Fields Junior School" in text
+    names = {
+        "Abbey Fields Junior School": '=HYPERLINK("http://evil.example";"Abbey")',
+        "Ashby Marsh Primary School": "@SUM(1+1)*cmd|' /C calc'!A0",
+        "Beacon Hill Primary School": "Beacon\rHill Primary School",
+    }
+    for old, new in names.items():
+        assert old in text
+        text = text.replace(old, '"' + new.replace('"', '""') + '"')  # as CSV quotes
+    schools.write_text(text, encoding="utf-8")
+    out = project / "site"
+    build(Paths(project / "data", project / "content", project / "templates", out), pdf=False)
+    for path in [out / "la" / "999" / "measures.csv", out / "downloads" / "measures.csv"]:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        header = rows[0]
+        assert all(len(row) == len(header) for row in rows), path  # no row split
+        names_held = {row[header.index("area_name")] for row in rows[1:]}
+        assert not any(n.startswith(("=", "+", "-", "@")) for n in names_held), path
+        assert "'@SUM(1+1)*cmd|' /C calc'!A0" in names_held
+        assert "Beacon\rHill Primary School" in names_held
 
 
 class _Number(str):

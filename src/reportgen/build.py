@@ -27,8 +27,20 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from . import downloads, measures, memory, overall, pages, render_html, similar, standards, workers
-from .content import Content, check_links, load_content
+from . import (
+    downloads,
+    measures,
+    memory,
+    overall,
+    pages,
+    render_html,
+    sanitise,
+    similar,
+    standards,
+    state,
+    workers,
+)
+from .content import Content, check_links, draft_warnings, load_content
 from .csvfiles import MAX_FILE_BYTES
 from .errors import InputErrors
 from .load import load
@@ -67,13 +79,16 @@ class BuildResult:
     out: Path | None = None
 
 
-def read_inputs(paths: Paths, strict: bool = False) -> tuple[Registry, Dataset, Content]:
+def read_inputs(
+    paths: Paths, strict: bool = False, skip_content_warnings: bool = False
+) -> tuple[Registry, Dataset, Content]:
     """Load and validate everything; raise InputErrors listing every problem at once.
 
     Content that names a school or LA missing from the data is an error when
     ``strict`` (``check``), and a warning in a build: the same case studies are
     published with different data folders, and a page without its school link
-    is better than no site.
+    is better than no site. The content's warnings come last (a preview
+    makes them again for each edit: ``skip_content_warnings``).
     """
     registry = load_registry(paths.data)
     site = load_site_config(paths.content)
@@ -83,20 +98,27 @@ def read_inputs(paths: Paths, strict: bool = False) -> tuple[Registry, Dataset, 
         dataset = load(paths.data, registry)
     except InputErrors as exc:
         raise InputErrors(exc.problems + problems) from None
-    held = {s.la_code for s in dataset.schools.values()}
-    links = check_links(content, set(dataset.schools), set(dataset.las), held)
     if strict:
-        problems += links
-    else:
-        dataset.warnings += links
-    # Settings and commentary a new site still holds as placeholders.
-    dataset.warnings += placeholders_left(site, paths.content / "site.yml")
-    for page in content.la_commentary.values():
-        if PLACEHOLDER in page["html"]:
-            dataset.warnings.append(f"{page['path']}: still the placeholder text; write it")
+        held = {s.la_code for s in dataset.schools.values()}
+        problems += check_links(content, set(dataset.schools), set(dataset.las), held)
     if problems:
         raise InputErrors(problems)
+    if not skip_content_warnings:
+        dataset.warnings += content_warnings(paths, content, dataset, links=not strict)
     return registry, dataset, content
+
+
+def content_warnings(paths: Paths, content: Content, dataset: Dataset, links: bool) -> list[str]:
+    """What the editor should know of the content: links to schools or LAs the
+    data lacks, drafts kept back, placeholders a new site still holds."""
+    held = {s.la_code for s in dataset.schools.values()}
+    found = check_links(content, set(dataset.schools), set(dataset.las), held) if links else []
+    found += draft_warnings(content)
+    found += placeholders_left(content.site, paths.content / "site.yml")
+    for page in content.la_commentary.values():
+        if PLACEHOLDER in page["html"]:
+            found.append(f"{page['path']}: still the placeholder text; write it")
+    return found
 
 
 def drop_duplicates(obs: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
@@ -347,8 +369,8 @@ def contrast(a: str, b: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def branding(site: dict, content_dir: Path) -> tuple[str, Path | None]:
-    """The brand stylesheet, and the logo file to copy; refuses colours that fail WCAG AA."""
+def branding(site: dict, content_dir: Path) -> tuple[str, bytes | None]:
+    """The brand stylesheet, and the logo's bytes; refuses colours that fail WCAG AA."""
     brand = site["branding"]
     where = content_dir / "site.yml"
     problems = []
@@ -370,14 +392,18 @@ def branding(site: dict, content_dir: Path) -> tuple[str, Path | None]:
             )
     logo = None
     if brand.get("logo"):
-        logo = (content_dir / str(brand["logo"])).resolve()
-        if not logo.is_file() or not logo.is_relative_to(content_dir.resolve()):
+        path = (content_dir / str(brand["logo"])).resolve()
+        if not path.is_file() or not path.is_relative_to(content_dir.resolve()):
             problems.append(
                 f"{where}, branding.logo: no file {brand['logo']!r} in the content folder"
             )
-        brand["logo_file"] = "logo" + logo.suffix.lower()
+        else:
+            logo = path.read_bytes()
+        brand["logo_file"] = "logo" + path.suffix.lower()
     if problems:
         raise InputErrors(problems)
+    if logo is not None and brand["logo_file"] == "logo.svg":  # may carry script: checked
+        logo = sanitise.svg_logo(logo, f"{where}, branding.logo ({brand['logo']})")
     css = (
         "/* Written by reportgen from content/site.yml (branding). */\n"
         f":root {{ --brand: {brand['primary']}; --accent: {brand['accent']}; }}\n"
@@ -437,18 +463,6 @@ def archive_editions(editions: dict[int, Path], writer: render_html.Writer) -> N
             writer.write(f"editions/{year}/{rel}", pdf.read_bytes(), f"edition {year}")
 
 
-def publish(tmp: Path, out: Path) -> None:
-    """Swap the finished build into place; the old site is removed only after."""
-    old = out.with_name(f".{out.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        os.replace(out, old)
-    os.replace(tmp, out)
-    if old.exists():
-        shutil.rmtree(old)
-
-
 def tree_hash(root: Path) -> str:
     """A hash of every file's name and bytes below ``root``."""
     digest = hashlib.sha256()
@@ -489,24 +503,7 @@ def pages_token(paths: Paths, hashes: dict[str, str], pdf: bool) -> str:
 
 
 def cache_dir(paths: Paths) -> Path:
-    return paths.out.parent / f".{paths.out.name}-cache"
-
-
-def read_manifest(paths: Paths) -> dict:
-    path = cache_dir(paths) / "manifest.json"
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return manifest if paths.out.is_dir() else {}
-
-
-def write_manifest(paths: Paths, manifest: dict) -> None:
-    folder = cache_dir(paths)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "manifest.json.tmp"
-    tmp.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, folder / "manifest.json")
+    return state.cache_dir(paths.out)
 
 
 # A long-running preview keeps the computed data while only content or
@@ -527,7 +524,7 @@ def prepare(paths: Paths, hashes: dict[str, str]):
     memo = _PREPARED.get(str(paths.out.resolve()))
     if memo is None or memo["key"] != key:
         with memory.large_arrays_mapped():
-            registry, dataset, content = read_inputs(paths)
+            registry, dataset, content = read_inputs(paths, skip_content_warnings=True)
             report = compute(dataset, registry, content)
         memo = {
             "key": key,
@@ -538,16 +535,14 @@ def prepare(paths: Paths, hashes: dict[str, str]):
         }
         _PREPARED.clear()
         _PREPARED[str(paths.out.resolve())] = memo
-        return registry, dataset, content, report
-    registry, dataset, report = memo["registry"], memo["dataset"], memo["report"]
-    problems: list[str] = []
-    content = load_content(paths.content, load_site_config(paths.content), problems)
-    if problems:
-        raise InputErrors(problems)
-    dataset.warnings = memo["warnings"] + check_links(
-        content, set(dataset.schools), set(dataset.las)
-    )
-    report.content = content
+    else:
+        registry, dataset, report = memo["registry"], memo["dataset"], memo["report"]
+        problems: list[str] = []
+        content = load_content(paths.content, load_site_config(paths.content), problems)
+        if problems:
+            raise InputErrors(problems)
+        report.content = content
+    dataset.warnings = memo["warnings"] + content_warnings(paths, content, dataset, links=True)
     return registry, dataset, content, report
 
 
@@ -560,12 +555,24 @@ def build(
     preview: bool = False,
 ) -> BuildResult:
     """Build the site. A ``preview`` (``serve``) keeps the computed figures for
-    its next build, so that an edit of content or templates is quick."""
+    its next build, so that an edit of content or templates is quick. One
+    build at a time writes an output folder (``state.build_lock``)."""
+    with state.build_lock(paths.out):
+        return _build(paths, pdf, jobs, progress, executor, preview)
+
+
+def _build(
+    paths: Paths, pdf: bool, jobs: int, progress: bool, executor: str | None, preview: bool
+) -> BuildResult:
     started = time.perf_counter()
-    manifest = read_manifest(paths)
+    manifest = state.read_manifest(paths.out)
     hashes = input_hashes(paths)
     inputs = fingerprint(hashes, pdf)
-    if manifest.get("inputs") == inputs:
+    # The live files as the last build published them: any other is made again.
+    published = state.as_published(paths.out, manifest)
+    search_whole = manifest.get("search_files") == state.tree_stats(paths.out / "pagefind")
+    whole = search_whole and len(published) == len(manifest.get("files", {}))
+    if manifest.get("inputs") == inputs and whole:
         # Nothing this build reads has changed since the last good build.
         return BuildResult(
             pages=manifest.get("pages", 0),
@@ -587,19 +594,21 @@ def build(
     }
     page_models = page_list(report)
     paths.out.parent.mkdir(parents=True, exist_ok=True)
+    building, spooling = state.beside(paths.out, ".building-"), state.beside(paths.out, ".spool-")
     for stale in [
-        *paths.out.parent.glob(f".{paths.out.name}.building-*"),
-        *paths.out.parent.glob(f".{paths.out.name}.spool-*"),
+        *building.parent.glob(f"{building.name}*"),
+        *spooling.parent.glob(f"{spooling.name}*"),
     ]:
-        shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
-    tmp = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.building-", dir=paths.out.parent))
+        shutil.rmtree(stale, ignore_errors=True)  # left by a build that was stopped
+    tmp = Path(tempfile.mkdtemp(prefix=building.name, dir=paths.out.parent))
+    state.open_modes(tmp)
     search = spool = copies = None
     try:
-        writer = render_html.Writer(tmp, paths.out, manifest.get("files"), manifest.get("parts"))
+        writer = render_html.Writer(tmp, paths.out, published, manifest.get("parts"))
         env = render_html.make_env(paths.templates)
         env.globals["pdf"] = pdf
         env.filters["glossed"] = render_html.glossary_linker(content.glossary)
-        spool = Path(tempfile.mkdtemp(prefix=f".{paths.out.name}.spool-", dir=paths.out.parent))
+        spool = Path(tempfile.mkdtemp(prefix=spooling.name, dir=paths.out.parent))
         copies = render_html.SearchCopies(cache_dir(paths) / "search")
         count = render_html.render_pages(
             env, writer, page_models, content.site, progress, search=copies
@@ -626,7 +635,7 @@ def build(
             found = records.get(digest)
             if found is None or not writer.can_keep(found.files):
                 continue
-            if task.data and not files.keep(task.la):  # its files are not as they were
+            if task.data and not files.keep(task.la, found.promised.get(task.la)):
                 continue
             kept[task] = found
 
@@ -669,15 +678,17 @@ def build(
             gc.collect()
             memory.trim_heap()
         search_key = search_digest(copies)
-        search_kept = manifest.get("search") == search_key and keep_search_index(paths.out, tmp)
+        search_kept = (
+            search_whole
+            and manifest.get("search") == search_key
+            and keep_search_index(paths.out, tmp)
+        )
         if not search_kept:
             search = start_search_index(copies.folder, tmp)
         render_html.copy_assets(paths.templates, writer)
         writer.write("assets/brand.css", brand_css, "branding")
         if logo:
-            writer.write(
-                f"assets/{content.site['branding']['logo_file']}", logo.read_bytes(), "logo"
-            )
+            writer.write(f"assets/{content.site['branding']['logo_file']}", logo, "logo")
         xml, robots = sitemap(content.site, list(writer.written))
         if xml:
             writer.write("sitemap.xml", xml, "sitemap")
@@ -689,16 +700,18 @@ def build(
         stages.done("search index and the rest")
         compare.sort(key=lambda r: (r["name"], r["urn"]))
         writer.write("compare/schools.json", downloads.to_json(compare), "compare data")
-        publish(tmp, paths.out)
-        records.prune()
+        state.publish(tmp, paths.out)
         manifest = {
             "inputs": inputs,
             "files": writer.hashes,
+            "stats": state.stats_of(paths.out, list(writer.hashes)),
             "parts": writer.parts,
+            "search_files": state.tree_stats(paths.out / "pagefind"),
             "pages": count,
             "pdfs": pdfs,
         }
-        write_manifest(paths, manifest | ({"search": search_key} if indexed else {}))
+        state.write_manifest(paths.out, manifest | ({"search": search_key} if indexed else {}))
+        records.commit()  # only now: they describe the site just published
     except BaseException:
         if search is not None and search.poll() is None:
             search.kill()

@@ -206,8 +206,17 @@ def _row_by_row(columns: list[np.ndarray]) -> str:
     return "".join(np.column_stack(columns).ravel().tolist())
 
 
-# As the csv module quotes with "\n" ending lines (a lone "\r" is not quoted).
-_NEEDS_QUOTES = re.compile(r'[",\n]')
+# As the csv module quotes, and a carriage return too: a spreadsheet would
+# break the row there.
+_NEEDS_QUOTES = re.compile(r'[",\n\r]')
+# A spreadsheet runs a cell that starts so as a formula (OWASP, "CSV Injection").
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(text: str) -> str:
+    """A text cell a spreadsheet shows as text: one that would start a formula
+    gets a leading apostrophe, as OWASP advises (numbers are not text cells)."""
+    return "'" + text if text.startswith(_FORMULA) else text
 
 
 def _cell(value: object) -> str:
@@ -253,8 +262,9 @@ def _cells(
     codes, uniques = pd.factorize(column)  # a missing value is -1: the last cell
     values = uniques.tolist()
     if all(type(v) is str for v in values):  # text, as a source is: often one a row
-        cells = values if not _NEEDS_QUOTES.search("\0".join(values)) else map(_cell, values)
         members = map(encode_basestring, values)
+        values = [as_text(v) for v in values]
+        cells = values if not _NEEDS_QUOTES.search("\0".join(values)) else map(_cell, values)
     else:
         cells = [_cell(_number_text(v)) for v in values]
         members = map(_json_value, values)
@@ -263,10 +273,12 @@ def _cells(
     return codes, np.array(cells, dtype=object), np.array(members, dtype=object)
 
 
-def csv_parts(table: pd.DataFrame) -> Iterator[str]:
-    for start in range(0, max(len(table), 1), CHUNK):
-        part = with_numbers_as_text(table.iloc[start : start + CHUNK])
-        yield part.to_csv(index=False, header=start == 0, lineterminator="\n")
+def csv_parts(table: pd.DataFrame) -> Iterator[str | bytes]:
+    """A table as a download's CSV (header, then rows as ``measure_text``
+    writes them), made a part at a time."""
+    yield ",".join(map(_cell, table.columns)) + "\n"
+    for start in range(0, len(table), CHUNK):
+        yield measure_text(table.iloc[start : start + CHUNK])[0]
 
 
 def json_parts(table: pd.DataFrame) -> Iterator[bytes]:
@@ -415,22 +427,24 @@ class Downloads:
             self.parts[code, kind] = own
         self._join_ready()
 
-    def keep(self, code: str) -> bool:
+    def keep(self, code: str, promised: tuple[str, str] | None) -> bool:
         """An LA's files as the last build wrote them, when nothing they are made
         from has changed (``workers.task_digests``): linked into this build, and
         their LA parts joined into the whole site's. False when the live files
-        were not joined from England's figures as they are now."""
+        do not hold the LA's parts its task's record ``promised`` (CSV, JSON),
+        or were not joined from England's figures as they are now."""
         writer = self.writer
-        if writer.live is None or code not in self.figures.published:  # no files to keep
+        if writer.live is None or code not in self.figures.published or promised is None:
             return False
         kept = {}
-        for kind in KINDS:
+        for kind, own in zip(KINDS, promised, strict=True):
             path = f"la/{code}/measures.{kind}"
             head, tail = self._frame(kind, True)  # a kept LA has figures of its own
             was = writer.previous_parts.get(path, [])
-            if len(was) != 3 or [was[0], was[2]] != [head.digest, tail.digest]:
+            if len(was) != 3 or was != [head.digest, own, tail.digest]:
                 return False
-            if not writer.can_keep([(path, writer.previous.get(path), "downloads")]):
+            live = writer.previous.get(path)  # None: not as it was published
+            if live is None or not writer.can_keep([(path, live, "downloads")]):
                 return False
             kept[kind] = (path, head, tail, was[1])
         for kind, (path, head, tail, digest) in kept.items():

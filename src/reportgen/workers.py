@@ -26,18 +26,23 @@ happens once per worker, not once per task. Three ways to run, one interface
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import functools
 import gc
 import hashlib
+import json
 import multiprocessing
 import os
-import pickle
+import shutil
+import signal
 import tempfile
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -245,39 +250,92 @@ def digests_by(codes: np.ndarray, rows: np.ndarray) -> Iterator[tuple[int, str]]
 class TaskRecords:
     """What each task wrote in the last builds, by the digest of what it read
     (``task_digests``): its ``Output`` with each file's hash in place of its bytes
-    (the files themselves are in the live site)."""
+    (the files themselves are in the live site), and for an LA's figures the
+    digests of the parts its downloads hold.
+
+    A record can be wrong only by being absent. It is JSON (a record cannot run
+    code when read, as a pickle can), and it holds a digest of its own body,
+    checked before use: a truncated or edited record is not used. A build's
+    records are written aside (``pending``) and moved in by ``commit`` only once
+    the site they describe is published: a build stopped before then leaves
+    none behind that the live site does not bear out."""
+
+    FORMAT = 1
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self.pending = folder / "pending"
         self.used: set[str] = set()
+        # A build that stopped left its records aside: they promise files
+        # that were never published.
+        shutil.rmtree(self.pending, ignore_errors=True)
 
-    def get(self, digest: str) -> Output | None:
+    def get(self, digest: str) -> Record | None:
         try:
-            with (self.folder / f"{digest}.pickle").open("rb") as fh:
-                found = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            record = json.loads((self.folder / f"{digest}.json").read_bytes())
+        except (OSError, ValueError):
             return None
-        if not isinstance(found, Output):  # written by another version: made again
+        if not isinstance(record, dict) or record.get("check") != _check(
+            record.get("body"), digest
+        ):
+            return None  # from another version, cut short, or edited: made again
+        try:
+            found = Record.of(record["body"])
+        except (KeyError, TypeError, ValueError):
             return None
         self.used.add(digest)
         return found
 
     def put(self, digest: str, out: Output, hashes: dict[str, str]) -> None:
-        files = [(path, hashes[path], what) for path, _, what in [*out.files, *out.written]]
-        # An LA's figures are not stored: they are read back from its files
-        # (``downloads.Downloads.keep``).
-        kept = replace(out, files=files, written=[], tables=[])
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f"{digest}.tmp"
-        tmp.write_bytes(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp, self.folder / f"{digest}.pickle")
+        body = {
+            "files": [[path, hashes[path], what] for path, _, what in [*out.files, *out.written]],
+            "compare": out.compare,
+            "search": out.search,
+            "pages": out.pages,
+            "pdfs": out.pdfs,
+            # An LA's figures are not stored: they are read back from its files
+            # (``downloads.Downloads.keep``), which must hold these parts.
+            "tables": [[code, csv.digest, js.digest] for code, csv, js in out.tables],
+        }
+        self.pending.mkdir(parents=True, exist_ok=True)
+        # Keys in the order made: the compare data is written back as it was read.
+        data = json.dumps({"check": _check(body, digest), "body": body})
+        (self.pending / f"{digest}.json").write_text(data, encoding="utf-8")
         self.used.add(digest)
 
-    def prune(self) -> None:
-        """Forget the tasks this build did not have."""
-        for path in self.folder.glob("*.pickle") if self.folder.is_dir() else []:
-            if path.stem not in self.used:
-                path.unlink(missing_ok=True)
+    def commit(self) -> None:
+        """The published build's records moved in; those of tasks it did not have
+        forgotten."""
+        for path in sorted(self.pending.glob("*.json")) if self.pending.is_dir() else []:
+            os.replace(path, self.folder / path.name)
+        shutil.rmtree(self.pending, ignore_errors=True)
+        for path in self.folder.glob("*") if self.folder.is_dir() else []:
+            if path.is_file() and path.stem not in self.used:
+                path.unlink(missing_ok=True)  # another task's, or an older format's
+
+
+def _check(body: object, digest: str) -> str:
+    text = json.dumps([TaskRecords.FORMAT, digest, body], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Record(Output):
+    """A task's ``Output`` as recorded: its files by hash, and the digests of the
+    LA's parts its downloads hold."""
+
+    promised: dict[str, tuple[str, str]] = field(default_factory=dict)  # LA: (CSV, JSON)
+
+    @classmethod
+    def of(cls, body: dict) -> Record:
+        return cls(
+            files=[(str(p), str(h), str(w)) for p, h, w in body["files"]],
+            compare=list(body["compare"]),
+            search=[(str(p), str(html)) for p, html in body["search"]],
+            pages=int(body["pages"]),
+            pdfs=int(body["pdfs"]),
+            promised={str(c): (str(a), str(b)) for c, a, b in body["tables"]},
+        )
 
 
 def _schools_of(report: pages.Report, code: str) -> list:
@@ -446,7 +504,9 @@ def run(
         elif jobs > 1:
             _JOB = job  # forked workers inherit it: nothing is pickled
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            with ProcessPoolExecutor(
+                jobs, mp_context=context, initializer=_end_with, initargs=(os.getpid(),)
+            ) as pool:
                 yield from _results(pool, [pool.submit(render, None, t) for t in todo])
         else:
             for task in todo:
@@ -454,6 +514,20 @@ def run(
     finally:
         _JOB = None
         gc.unfreeze()
+
+
+def _end_with(parent: int) -> None:
+    """A worker ends with the build, however the build ends: the kernel kills
+    it when the build's process dies (Linux), even by SIGKILL, so no worker
+    is left holding the report's memory."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the pool's own shutdown
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the build died before the line above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _on_dask(job: Job, todo: list[Task], address: str) -> Iterator[Output]:
