@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.build import Paths, build
+from reportgen.render_pdf import PdfCache
 
 from .conftest import ROOT
 
@@ -288,3 +289,41 @@ def test_the_published_site_can_be_read_by_a_web_server(project):
     assert stat.S_IMODE(paths.out.stat().st_mode) == 0o755
     page = paths.out / "schools" / "800001" / "index.html"
     assert stat.S_IMODE(page.stat().st_mode) == 0o644
+
+
+def test_a_cached_pdf_cut_short_or_changed_is_made_again(tmp_path):
+    class Renderer:
+        fingerprint = "fonts and styles"
+
+    made = []
+
+    def make() -> bytes:
+        made.append(1)
+        return b"%PDF-1.7 card of Abbey Fields %%EOF"
+
+    cache = PdfCache(tmp_path)
+    assert cache.get(Renderer(), "<p>card</p>", make) == make()
+    (held,) = tmp_path.glob("*.pdf")
+    assert cache.get(Renderer(), "<p>card</p>", make) == make() and len(made) == 3  # a hit
+    for damage in (lambda b: b[:-6], lambda b: b.replace(b"Abbey", b"Evil!")):
+        held.write_bytes(damage(held.read_bytes()))
+        assert cache.get(Renderer(), "<p>card</p>", make) == make()
+    assert len(made) == 7  # each damaged copy was made again, not used
+
+
+def test_an_edited_search_copy_is_written_again(project):
+    # The search index is made from copies of the pages kept in the cache: one
+    # changed on disk must not reach the index.
+    paths = _paths(project)
+    build(paths, pdf=False)
+    copy = project / ".site-cache" / "search" / "schools" / "800001" / "index.html"
+    copy.write_text(copy.read_text().replace("Abbey Fields", "Evil Phish"))
+    _set_attendance(project, "95.3")  # a figure: the pages' text, and so the index, stay
+    build(paths, pdf=False)
+    assert "Abbey Fields" in copy.read_text()
+    index = b"".join(p.read_bytes() for p in (paths.out / "pagefind").rglob("*") if p.is_file())
+    cold = _paths(project, "cold")
+    build(cold, pdf=False)
+    assert index == b"".join(
+        p.read_bytes() for p in (cold.out / "pagefind").rglob("*") if p.is_file()
+    )

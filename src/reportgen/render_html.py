@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 from .errors import InputError
 from .formatting import format_date, in_sentence
 from .model import academic_year
+from .state import file_stat
 
 
 def glossary_linker(glossary: dict[str, dict]):
@@ -382,13 +383,14 @@ class SearchCopies:
         if not isinstance(held, dict):  # what the folder holds is not known
             held = {}
             shutil.rmtree(folder, ignore_errors=True)
-        self._held: dict[str, str] = held
+        self._held: dict[str, list] = held  # path: [digest, size, time, inode]
 
     def add(self, path: str, html: str) -> None:
         data = html.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         self.digests[path] = digest
-        if self._held.get(path) != digest or not (self.folder / path).is_file():
+        held = self._held.get(path)
+        if held is None or held[0] != digest or file_stat(self.folder / path) != held[1:]:
             self._written.append(self._pool.submit(_write_file, self.folder / path, data))
 
     def finish(self) -> str:
@@ -405,8 +407,9 @@ class SearchCopies:
             with contextlib.suppress(OSError):  # its folder, unless another copy is there
                 (self.folder / path).parent.rmdir()
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / self.LIST).write_text(json.dumps(self.digests))
-        self._held = dict(self.digests)
+        # Each copy with how it stands on disk: one changed since is written again.
+        self._held = {p: [d, *(file_stat(self.folder / p) or [])] for p, d in self.digests.items()}
+        (self.folder / self.LIST).write_text(json.dumps(self._held))
         return hashlib.sha256(repr(sorted(self.digests.items())).encode()).hexdigest()
 
     def close(self) -> None:

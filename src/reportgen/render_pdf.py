@@ -184,7 +184,7 @@ def _with_defaults(ua):
 
 class PdfCache:
     """Rendered PDFs kept by the hash of their HTML, so an unchanged card is
-    copied rather than rendered again."""
+    copied rather than rendered again (when it is as it was written)."""
 
     def __init__(self, folder: Path | None):
         self.folder = folder
@@ -199,13 +199,25 @@ class PdfCache:
         """The PDF of ``html`` (made by ``make``, by default the card renderer)."""
         key = hashlib.sha256((renderer.fingerprint + html).encode("utf-8")).hexdigest()
         path = self.folder / f"{key}.pdf" if self.folder else None
-        if path is not None and path.exists():
+        kept = _checked(path) if path is not None else None
+        if kept is not None:
             self.hits += 1
-            return path.read_bytes()
+            return kept
         self.misses += 1
         data = make() if make else renderer.pdf(html)
         if path is not None:
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(data)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(hashlib.sha256(data).digest() + data)
             tmp.replace(path)
         return data
+
+
+def _checked(path: Path) -> bytes | None:
+    """A cached PDF, if it is whole: each is kept after the digest of its bytes,
+    so one cut short or changed on disk is made again, never published."""
+    try:
+        held = path.read_bytes()
+    except OSError:
+        return None
+    digest, data = held[:32], held[32:]
+    return data if len(held) > 32 and hashlib.sha256(data).digest() == digest else None

@@ -91,7 +91,8 @@ def write_manifest(out: Path, manifest: dict) -> None:
     os.replace(tmp, folder / "manifest.json")
 
 
-def _stat_of(path: Path) -> list[int] | None:
+def file_stat(path: Path) -> list[int] | None:
+    """A file's size, modification time and inode: any change to it since shows."""
     try:
         st = path.stat()
     except OSError:
@@ -103,7 +104,7 @@ def stats_of(out: Path, paths: list[str]) -> dict[str, list[int]]:
     """How each published file stands on disk, to tell later whether it changed."""
     found = {}
     for path in paths:
-        st = _stat_of(out / path)
+        st = file_stat(out / path)
         if st is not None:
             found[path] = st
     return found
@@ -122,7 +123,7 @@ def as_published(out: Path, manifest: dict) -> dict[str, str]:
     return {
         path: digest
         for path, digest in hashes.items()
-        if stats.get(path) is not None and _stat_of(out / path) == stats[path]
+        if stats.get(path) is not None and file_stat(out / path) == stats[path]
     }
 
 
