@@ -31,7 +31,7 @@ def parts(request, monkeypatch):
 
 def test_files_are_recognised_by_header_not_name(tmp_path, registry):
     write(tmp_path, "a.csv", SCHOOLS)
-    write(tmp_path, "deep/inside/x.csv", "urn,year,measure,value\n100001,2011,ks2_l4_en,80\n")
+    write(tmp_path, "deep/inside/x.csv", "urn,year,measure,value,cohort\n100001,2011,ks2_l4_en,80,\n")
     write(tmp_path, "b.csv", "area,year,measure,value\nengland,2011,ks2_l4_en,82\n")
     write(tmp_path, "c.csv", "something,else\n1,2\n")
     assert classify(tmp_path / "a.csv", registry) == "schools"
@@ -68,15 +68,15 @@ def test_every_problem_is_reported_with_file_row_and_column(tmp_path, registry, 
     write(
         tmp_path,
         "results.csv",
-        "urn,year,measure,value\n"
-        "100001,2011,ks2_l4_en,80\n"
-        "100001,2011,ks2_l4_em,80\n"  # row 3: misspelt measure
-        "100001,20x1,ks2_l4_en,80\n"  # row 4: bad year
-        "100002,2011,ks2_l4_ma,eighty\n"  # row 5: bad value
-        "999999,2011,ks2_l4_ma,70\n"  # row 6: unknown school
-        "100020,2011,ks2_l4_ma,70\n",  # row 7: a URN mistyped (digits swapped)
+        "urn,year,measure,value,cohort\n"
+        "100001,2011,ks2_l4_en,80,\n"
+        "100001,2011,ks2_l4_em,80,\n"  # row 3: misspelt measure
+        "100001,20x1,ks2_l4_en,80,\n"  # row 4: bad year
+        "100002,2011,ks2_l4_ma,eighty,\n"  # row 5: bad value
+        "999999,2011,ks2_l4_ma,70,\n"  # row 6: unknown school
+        "100020,2011,ks2_l4_ma,70,\n",  # row 7: a URN mistyped (digits swapped)
     )
-    write(tmp_path, "more.csv", "urn,year,measure,group,value\n100001,2011,ks2_l4_en,boy,70\n")
+    write(tmp_path, "more.csv", "urn,year,measure,group,value,cohort\n100001,2011,ks2_l4_en,boy,70,\n")
     with pytest.raises(InputErrors) as info:
         load(tmp_path, registry)
     problems = info.value.problems
@@ -110,9 +110,9 @@ def test_unknown_csv_is_a_warning_not_an_error(tmp_path, registry):
 
 def test_a_row_with_more_cells_than_the_header_is_named(tmp_path, registry, parts):
     write(tmp_path, "schools.csv", SCHOOLS)
-    rows = "100001,2011,ks2_l4_en,1\n" * 3 + "100001,2011,ks2_l4_en,1,234\n"
-    write(tmp_path, "results.csv", "urn,year,measure,value\n" + rows)
-    with pytest.raises(InputError, match=r"results.csv, row 5: 5 cells, but the header names 4"):
+    rows = "100001,2011,ks2_l4_en,1,\n" * 3 + "100001,2011,ks2_l4_en,1,,234\n"
+    write(tmp_path, "results.csv", "urn,year,measure,value,cohort\n" + rows)
+    with pytest.raises(InputError, match=r"results.csv, row 5: 6 cells, but the header names 5"):
         load(tmp_path, registry)
 
 
@@ -124,7 +124,7 @@ def test_codes_of_digits_are_kept_as_written(tmp_path, registry, parts):
     write(
         tmp_path,
         "results.csv",
-        "urn,year,measure,value\n080001,2011,ks2_l4_en,1.0\n080001,2010,ks2_l4_en,1\n",
+        "urn,year,measure,value,cohort\n080001,2011,ks2_l4_en,1.0,\n080001,2010,ks2_l4_en,1,\n",
     )
     obs = load(tmp_path, registry).observations
     assert set(obs["area"]) == {"080001"}

@@ -38,6 +38,7 @@ from . import (
     similar,
     standards,
     state,
+    validate,
     workers,
 )
 from .content import Content, check_links, draft_warnings, load_content
@@ -93,6 +94,9 @@ def read_inputs(
     registry = load_registry(paths.data)
     site = load_site_config(paths.content)
     problems: list[str] = []
+    validate.check_settings(site, registry, str(paths.content / "site.yml"), problems)
+    if problems:  # the rest reads these settings
+        raise InputErrors(problems)
     content = load_content(paths.content, site, problems)
     try:
         dataset = load(paths.data, registry)

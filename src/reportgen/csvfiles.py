@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -33,31 +34,64 @@ def _decode(data: bytes, path: Path) -> str:
 BLOCK = 1 << 24  # text is decoded 16 MB at a time
 
 
-def _blocks(data: bytes) -> Iterator[bytes]:
-    for start in range(0, len(data), BLOCK):
-        yield data[start : start + BLOCK]
+def _blocks(data: bytes, size: int = BLOCK) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
 
 
-def _file_blocks(path: Path) -> Iterator[bytes]:
+def _file_blocks(path: Path, size: int = BLOCK) -> Iterator[bytes]:
     with path.open("rb") as fh:
-        while block := fh.read(BLOCK):
+        while block := fh.read(size):
             yield block
 
 
 def _encoding(blocks: Callable[[], Iterable[bytes]], path: Path) -> str:
     """UTF-8 (with or without BOM), else Windows-1252 as Excel saves it: found
     block by block, without holding the whole text (a national file decoded at
-    once would take several times its size)."""
+    once would take several times its size). A file of both (rows pasted from
+    one into the other) is refused: read either way, some of its names would
+    come out garbled."""
     for encoding in ("utf-8-sig", "cp1252"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
             for block in blocks():
                 decoder.decode(block)
             decoder.decode(b"", final=True)
-            return encoding
         except UnicodeDecodeError:
             continue
+        if encoding == "cp1252":
+            _refuse_mixed(blocks, path)
+        return encoding
     raise InputError(f"{path}: cannot read the text (not UTF-8 or Windows-1252)")
+
+
+# Two to four bytes that UTF-8 writes for one letter (é is C3 A9): in a
+# Windows-1252 file they would be two or more odd letters side by side (Ã©).
+_UTF8_LETTER = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _refuse_mixed(blocks: Callable[[], Iterable[bytes]], path: Path) -> None:
+    """Name a row in UTF-8 and one that is not, when a file not in UTF-8 has both."""
+    if not any(_UTF8_LETTER.search(block) for block in blocks()):
+        return
+    utf8 = other = None
+    data = b"".join(blocks())  # only a file that is both: rare, and named below
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other = other or number
+            continue
+        if utf8 is None and _UTF8_LETTER.search(line):
+            utf8 = number
+        if utf8 and other:
+            raise InputError(
+                f"{path}, row {other}: not saved as UTF-8, while row {utf8} is: the file "
+                "mixes two encodings (rows pasted from another file?); save it again as "
+                "'CSV UTF-8' and check the names in those rows"
+            )
 
 
 def read_table(path: Path, fold_extra: bool = False) -> pd.DataFrame:
@@ -94,6 +128,50 @@ def read_table(path: Path, fold_extra: bool = False) -> pd.DataFrame:
         _check_widths(io.StringIO(_decode(data, path)), path)
     frame.columns = [c.strip() for c in frame.columns]
     return frame
+
+
+def refuse_short_rows(path: Path) -> None:
+    """Name the first row with fewer cells than the header has columns: pandas
+    fills it out with empty cells, so a cell left out in the middle would put
+    each after it under the wrong column, silently. For the project's own
+    files: DfE's leave out a row's empty cells at its end, as they define.
+    Counted in the bytes, a block at a time (a national file has millions of
+    rows); a row with quotes, which may hold a comma or a line break, is left
+    to the CSV reader."""
+    width = len(read_header(path))
+    row, carry, header = 1, b"", True
+    for block in (*_file_blocks(path, 1 << 22), b"\n"):
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        body, carry = data[:cut], data[cut:]
+        if header and body:
+            body, header = body[body.index(b"\n") + 1 :], False
+        found, lines = _short_in(body, width)
+        if found is not None:
+            number, cells = found
+            raise InputError(
+                f"{path}, row {row + number}: {cells} cells, but the header names {width} "
+                "columns; give every row a cell for every column, empty if need be"
+            )
+        row += lines
+
+
+def _short_in(body: bytes, width: int) -> tuple[tuple[int, int] | None, int]:
+    """((line within ``body``, cells) of its first short row, or None; its lines)."""
+    arr = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(arr == ord("\n"))
+    if not len(ends):
+        return None, 0
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    commas = np.concatenate([[0], np.cumsum(arr == ord(","), dtype=np.int64)])
+    quotes = np.concatenate([[0], np.cumsum(arr == ord('"'), dtype=np.int64)])
+    cells = commas[ends] - commas[starts] + 1
+    text = (ends - starts) > (arr[np.maximum(ends - 1, 0)] == ord("\r"))  # not a blank line
+    short = (cells < width) & text & (quotes[ends] == quotes[starts])
+    if not short.any():
+        return None, len(ends)
+    first = int(np.argmax(short))
+    return (first + 1, int(cells[first])), len(ends)
 
 
 def _check_size(path: Path) -> None:

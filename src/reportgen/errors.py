@@ -30,7 +30,7 @@ class InputErrors(InputError):
 def suggest(name: str, choices: set[str] | list[str]) -> str | None:
     """The most likely intended value: fewest edits among difflib's candidates."""
     found = difflib.get_close_matches(name, list(choices), n=5)
-    return min(found, key=lambda c: (_edits(name, c), found.index(c))) if found else None
+    return min(found, key=lambda c: (edits(name, c), found.index(c))) if found else None
 
 
 def suggest_code(code: str, known: set[str]) -> str | None:
@@ -49,7 +49,7 @@ def suggest_code(code: str, known: set[str]) -> str | None:
     return found[0] if found else None
 
 
-def _edits(a: str, b: str) -> int:
+def edits(a: str, b: str) -> int:
     """Levenshtein distance (small strings only)."""
     row = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):

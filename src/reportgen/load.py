@@ -15,9 +15,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import dfe, ofsted
-from .csvfiles import parse_figures, per_distinct, read_header, read_table, read_table_parts
-from .errors import InputError, InputErrors, at, suggest, suggest_code
+from . import dfe, ofsted, validate
+from .csvfiles import (
+    parse_figures,
+    per_distinct,
+    read_header,
+    read_table,
+    read_table_parts,
+    refuse_short_rows,
+)
+from .errors import InputError, InputErrors, at, edits, suggest, suggest_code
 from .model import (
     ENGLAND,
     OFSTED_WORDS,
@@ -43,6 +50,40 @@ TIDY_KINDS: dict[str, set[str]] = {
     "las": {"la_code", "name"},
     "inspections": {"urn", "date", "overall"},
     "surveys": {"urn", "year", "respondents", "question", "responses", "pct_agree"},
+}
+# The other columns each tidy file may have. A column that is none of these
+# but looks like one (``Cohort``, ``pupils``) is an error: a figures file
+# whose cohort column went unread would publish figures about 5 or fewer
+# pupils. Any other column is named in a warning, as not read.
+TIDY_OPTIONAL: dict[str, set[str]] = {
+    "schools": {
+        *("phase", "school_type", "age_range", "address", "town", "postcode", "website"),
+        *("status", "aliases", "predecessor_urn", "closed_year", "urn_note"),
+        *("ofsted_last_inspected", "context_year", "source"),
+    },
+    "results": {"group", "cohort", "lower", "upper", "band", "source"},
+    "benchmarks": {"group", "statistic", "cohort", "lower", "upper", "source"},
+    "las": {"region"},
+    "inspections": {"behaviour", "source"},
+    "surveys": {"source"},
+}
+# Columns each tidy file must have beyond those that name its kind.
+TIDY_REQUIRED: dict[str, dict[str, str]] = {
+    "results": {
+        "cohort": "the pupils each figure is about: without it, figures about 5 or fewer "
+        "pupils cannot be kept off the site (leave a cell empty where a figure is not "
+        "about a count of pupils, such as attendance)"
+    },
+}
+# Names people give a column, for the one reportgen reads.
+COLUMN_ALIASES = {
+    "pupils": "cohort",
+    "cohort_size": "cohort",
+    "pupil_count": "cohort",
+    "eligible": "cohort",
+    "eligible_pupils": "cohort",
+    "n": "cohort",
+    "number_of_pupils": "cohort",
 }
 DFE_LA_CODES = {"LEA", "LA Name", "REGION", "REGION NAME"}
 # DfE's column dictionaries (ks2_meta_*.csv) come with the downloads: known, not data.
@@ -75,6 +116,41 @@ def classify(path: Path, registry: Registry) -> str | None:
     if "meta" in path.name.lower():  # DfE's notes that come with a download (ks4_meta_methodology)
         return "dfe_metadata"
     return None
+
+
+def check_columns(
+    path: Path, kind: str, registry: Registry, problems: list[str], warnings: list[str]
+) -> None:
+    """A tidy file's header against the columns its kind has (``TIDY_OPTIONAL``)."""
+    header = read_header(path)
+    known = TIDY_KINDS[kind] | TIDY_OPTIONAL.get(kind, set())
+    if kind == "schools":
+        known |= set(registry.measures)  # context figures (pupils_on_roll, pct_fsm...)
+    for column, why in TIDY_REQUIRED.get(kind, {}).items():
+        if column not in header:
+            problems.append(f"{at(path, 1)}: no column '{column}', {why}")
+    for column in header:
+        if column in known or not column:
+            continue
+        meant = COLUMN_ALIASES.get(column.lower().replace(" ", "_"))
+        if column.lower().replace(" ", "_") in known:
+            meant = column.lower().replace(" ", "_")
+        if meant is None:
+            meant = suggest(column.lower(), known)
+            if meant is not None and _edits_far(column.lower(), meant):
+                meant = None
+        if meant is not None:
+            problems.append(
+                f"{at(path, 1, column)}: not a column reportgen reads; did you mean "
+                f"'{meant}'? (column names are as the README gives them, in lower case)"
+            )
+        else:
+            warnings.append(f"{at(path, 1, column)}: not a column reportgen reads; not read")
+
+
+def _edits_far(a: str, b: str) -> bool:
+    """Too far apart to be a slip of the keyboard (more than two changes)."""
+    return edits(a, b) > 2
 
 
 def _stripped(column: pd.Series, category: bool = False) -> pd.Series:
@@ -450,6 +526,9 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         ds.files.append(f"{rel} ({kind})")
         if kind == "dfe_metadata":
             continue
+        if kind in TIDY_KINDS:
+            check_columns(path, kind, registry, problems, ds.warnings)
+            refuse_short_rows(path)
         fmt = dated_format(kind, registry)
         year = year_of(path, rel, fmt, registry, problems, ds) if fmt else None
         if fmt and year is None:
@@ -467,7 +546,7 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         elif kind == "surveys":
             read_surveys(path, problems, ds)
         elif kind == "gias":
-            frames.append(observations(dfe.read_gias(path, ds)))
+            frames.append(observations(dfe.read_gias(path, ds, problems)))
         elif kind == "dfe_spine":
             dfe.read_spine(path, registry, ds)
         elif kind == "ofsted_mi":
@@ -491,6 +570,7 @@ def load(data_dir: Path, registry: Registry) -> Dataset:
         ds.observations = concat(frames)
         frames.clear()  # the parts, let go before the checks below
     _check_references(ds, problems)
+    validate.check_dataset(ds, registry, problems)
     if problems:
         raise InputErrors(problems)
     return ds

@@ -75,6 +75,9 @@ class Measure:
     glossary: str = ""
     # Years the measure was not calculated, and why: [{years, why}].
     not_calculated: tuple = field(default=(), hash=False, compare=False)
+    # The values its figures can take, where narrower than its unit's
+    # (rules/validation.yml): {min, max}.
+    valid: dict = field(default_factory=dict, hash=False, compare=False)
     # England's figure of these groups is a definition, not a result (a progress
     # score is 0 for England by construction): never shown as England's performance.
     england_by_definition: tuple[str, ...] = ()
@@ -144,6 +147,7 @@ class Registry:
     years: dict = field(default_factory=dict)  # rules/years.yml
     ofsted: dict = field(default_factory=dict)  # rules/ofsted.yml
     standards_ended: dict = field(default_factory=dict)  # {after: 2019, text: ...}
+    validation: dict = field(default_factory=dict)  # rules/validation.yml
 
     @property
     def no_results(self) -> set[int]:
@@ -236,6 +240,7 @@ def load_registry(data_dir: Path | None = None) -> Registry:
         _year_rules(read_yaml(files["years.yml"]), files["years.yml"]),
         read_yaml(files["ofsted.yml"]) if "ofsted.yml" in files else {},
         ended,
+        read_yaml(files["validation.yml"]) if "validation.yml" in files else {},
     )
 
 

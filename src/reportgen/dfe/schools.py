@@ -26,8 +26,9 @@ def iso_date(text: str) -> str:
     return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else ""
 
 
-def read_gias(path: Path, ds: Dataset) -> pd.DataFrame:
-    """A Get Information About Schools establishment extract."""
+def read_gias(path: Path, ds: Dataset, problems: list[str]) -> pd.DataFrame:
+    """A Get Information About Schools establishment extract. A URN listed twice
+    is a problem: the second row would rename the school."""
     frame = read_table(path, fold_extra=True)
     context = []
     for idx, row in frame.iterrows():
@@ -50,6 +51,12 @@ def read_gias(path: Path, ds: Dataset) -> pd.DataFrame:
             "16 plus": "16 plus",
             "nursery": "nursery",
         }.get(phase_name, "special" if special else "primary")
+        if urn in ds.gias_schools:
+            problems.append(
+                f"{source}, column URN: URN {urn} is listed twice "
+                f"(also in {ds.gias_schools[urn].source}); keep one row"
+            )
+            continue
         ds.gias_schools[urn] = School(
             urn=urn,
             name=text("EstablishmentName"),
