@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import json
 import os
 import pickle
@@ -327,3 +328,25 @@ def test_an_edited_search_copy_is_written_again(project):
     assert index == b"".join(
         p.read_bytes() for p in (cold.out / "pagefind").rglob("*") if p.is_file()
     )
+
+
+def test_a_full_disk_is_a_message_and_the_site_is_kept(project, capsys, monkeypatch):
+    from reportgen import render_html
+    from reportgen.cli import main
+
+    paths = _paths(project)
+    build(paths, pdf=False)
+    before = _files(paths.out)
+    _set_attendance(project, "95.3")
+
+    def full(self, path, text, what):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.out_dir / path))
+
+    monkeypatch.setattr(render_html.Writer, "write", full)
+    folders = ["--data", str(paths.data), "--content", str(paths.content), "--out", str(paths.out)]
+    assert main(["--no-pdf", *folders]) == 2
+    err = capsys.readouterr().err
+    assert "could not write the site: No space left on device" in err
+    assert "the last good site was kept" in err and "Traceback" not in err
+    assert _files(paths.out) == before
+    assert not list(project.glob(".site.building-*"))

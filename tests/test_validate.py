@@ -217,3 +217,13 @@ def test_a_file_of_two_encodings_is_refused(project, capsys):
     lines[2] = lines[2].replace(b"Ashby Marsh", "Ashby Mârsh".encode("cp1252"))
     schools.write_bytes(b"\n".join(lines))
     _refused(project, capsys, "schools.csv, row 3: not saved as UTF-8, while row 2 is")
+
+
+def test_check_refuses_what_the_build_refuses(project, capsys):
+    # Colours that fail WCAG AA, and an SVG logo with script: a build refuses
+    # them, so check must too.
+    (project / "content" / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    )
+    _edit(project / "content" / "site.yml", "primary:", "logo: logo.svg\n  primary:")
+    _refused(project, capsys, "logo.svg", "script")

@@ -557,16 +557,25 @@ def build(
     progress: bool = False,
     executor: str | None = None,
     preview: bool = False,
+    allow_shrink: bool = False,
 ) -> BuildResult:
     """Build the site. A ``preview`` (``serve``) keeps the computed figures for
     its next build, so that an edit of content or templates is quick. One
-    build at a time writes an output folder (``state.build_lock``)."""
+    build at a time writes an output folder (``state.build_lock``). A build
+    that would publish far fewer schools or figures than the last is refused
+    unless ``allow_shrink`` (``shrinkage``)."""
     with state.build_lock(paths.out):
-        return _build(paths, pdf, jobs, progress, executor, preview)
+        return _build(paths, pdf, jobs, progress, executor, preview, allow_shrink)
 
 
 def _build(
-    paths: Paths, pdf: bool, jobs: int, progress: bool, executor: str | None, preview: bool
+    paths: Paths,
+    pdf: bool,
+    jobs: int,
+    progress: bool,
+    executor: str | None,
+    preview: bool,
+    allow_shrink: bool,
 ) -> BuildResult:
     started = time.perf_counter()
     manifest = state.read_manifest(paths.out)
@@ -588,6 +597,11 @@ def _build(
         )
     stages = Stages(started)
     registry, dataset, content, report = prepare(paths, hashes)
+    counts = published_counts(report)
+    if not allow_shrink:
+        shrunk = shrinkage(manifest.get("counts") or {}, counts)
+        if shrunk:
+            raise InputErrors([*shrunk, *_unread(dataset.warnings), SHRINK_FIX])
     stages.done("reading and computing")
     brand_css, logo = branding(content.site, paths.content)
     year = edition_year(report)
@@ -713,6 +727,7 @@ def _build(
             "search_files": state.tree_stats(paths.out / "pagefind"),
             "pages": count,
             "pdfs": pdfs,
+            "counts": counts,
         }
         state.write_manifest(paths.out, manifest | ({"search": search_key} if indexed else {}))
         records.commit()  # only now: they describe the site just published
@@ -742,6 +757,50 @@ def _build(
         stages=stages.seconds,
         out=paths.out,
     )
+
+
+SHRINK_FIX = (
+    "the last good site is kept; if the data is meant to hold less, build again with --allow-shrink"
+)
+
+
+def published_counts(report: pages.Report) -> dict:
+    """What a site publishes, to tell a build that lost most of it: schools,
+    and schools' published figures in all and of each measure and year."""
+    obs = report.obs
+    ok = obs[(obs["area_type"] == "school").to_numpy() & (obs["status"] == "ok").to_numpy()]
+    whole = ok[(ok["group"] == "all").to_numpy()]  # all pupils': what a page leads with
+    per_measure = whole.groupby([whole["measure"].astype(str), whole["year"]], observed=True).size()
+    return {
+        "schools": len(report.dataset.schools),
+        "figures": len(ok),
+        "measures": {f"{m} {academic_year(int(y))}": int(n) for (m, y), n in per_measure.items()},
+    }
+
+
+def shrinkage(last: dict, now: dict) -> list[str]:
+    """What this build would publish far less of than the last good site: under
+    half its schools or figures, or none of a measure in a year it had 20 or
+    more of (an empty folder, a file left out or not recognised, a column
+    renamed)."""
+    found = []
+    for key, what in (("schools", "schools"), ("figures", "school figures")):
+        before, after = last.get(key, 0), now.get(key, 0)
+        if before >= 10 and after < before / 2:
+            found.append(f"this build would publish {after} {what}, where the last had {before}")
+    gone = sorted(
+        m for m, n in (last.get("measures") or {}).items() if n >= 20 and not now["measures"].get(m)
+    )
+    if gone and not found:
+        names = ", ".join(gone[:10]) + (f" and {len(gone) - 10} more" if len(gone) > 10 else "")
+        found.append(f"this build would publish no figures of {names}, which the last site had")
+    return found
+
+
+def _unread(warnings: list[str]) -> list[str]:
+    """The warnings that say why figures went missing, with the refusal."""
+    signs = ("not a file reportgen knows", "not a column reportgen reads", "no column for")
+    return [w for w in warnings if any(s in w for s in signs)][:10]
 
 
 class Stages:

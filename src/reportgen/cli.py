@@ -67,6 +67,11 @@ def make_parser() -> argparse.ArgumentParser:
             metavar="dask://HOST:PORT",
             help="render on a Dask cluster instead (pip install distributed)",
         )
+        p.add_argument(
+            "--allow-shrink",
+            action="store_true",
+            help="publish even though far fewer schools or figures than the last site",
+        )
         p.add_argument("--quiet", action="store_true", help="print only errors")
     s = sub.add_parser("serve", help="build, serve on localhost and rebuild on change")
     _folders(s)
@@ -129,9 +134,18 @@ def cmd_build(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             progress=not args.quiet and sys.stderr.isatty(),
             executor=args.executor,
+            allow_shrink=args.allow_shrink,
         )
     except InputError as exc:
         return report_errors(exc)
+    except OSError as exc:  # a full or read-only disk, a folder that cannot be made
+        print(
+            f"error: could not write the site: {exc.strerror or exc} "
+            f"({exc.filename or args.out}); the last good site was kept. "
+            "Free some space or fix the folder's permissions, then build again.",
+            file=sys.stderr,
+        )
+        return 2
     if not args.quiet:
         print_file_years(result.file_years)
         print_warnings(result.warnings)
@@ -149,12 +163,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .build import Paths, read_inputs
+    from .build import Paths, branding, read_inputs
 
     try:
         _, dataset, content = read_inputs(
             Paths(args.data, args.content, args.templates, args.out), strict=True
         )
+        branding(content.site, args.content)  # what a build would refuse, check refuses
     except InputError as exc:
         return report_errors(exc)
     print_file_years(dataset.file_years)
