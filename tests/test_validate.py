@@ -227,3 +227,11 @@ def test_check_refuses_what_the_build_refuses(project, capsys):
     )
     _edit(project / "content" / "site.yml", "primary:", "logo: logo.svg\n  primary:")
     _refused(project, capsys, "logo.svg", "script")
+
+
+def test_a_survey_year_is_read_as_results_years_are(project, capsys):
+    surveys = project / "data" / "sample-la" / "surveys.csv"
+    _edit(surveys, "\n800001,2011,parents,", "\n800001,2010/11,parents,")
+    build(_paths(project), pdf=False)  # 2010/11 is 2011, as in results files
+    _edit(surveys, "\n800001,2010/11,parents,", "\n800001,last year,parents,")
+    _refused(project, capsys, "surveys.csv, row 2, column year: expected a year such as 2011")

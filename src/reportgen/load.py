@@ -429,8 +429,11 @@ def read_surveys(path: Path, problems: list[str], ds: Dataset) -> None:
     frame = read_table(path)
     responses, _, bad_r = (c.to_numpy() for c in parse_figures(frame["responses"]))
     agree, _, bad_a = (c.to_numpy() for c in parse_figures(frame["pct_agree"]))
+    years = _years(frame, path, problems)  # 2011 or 2010/11, else named
     for idx, row in _records(frame):
         line = idx + 2
+        if not years[idx]:
+            continue
         who = _optional(row, "respondents").lower()
         if who not in ("parents", "pupils"):
             problems.append(f"{at(path, line, 'respondents')}: expected parents or pupils")
@@ -441,7 +444,7 @@ def read_surveys(path: Path, problems: list[str], ds: Dataset) -> None:
         ds.surveys.append(
             SurveyAnswer(
                 urn=_optional(row, "urn"),
-                year=int(_optional(row, "year")),
+                year=int(years[idx]),
                 respondents=who,
                 question=_optional(row, "question"),
                 responses=int(responses[idx]),
