@@ -74,6 +74,13 @@ def _wait_for(project: Path, pattern: str, proc: subprocess.Popen) -> None:
         time.sleep(0.005)
 
 
+def _same_as_a_cold_build(project: Path, paths: Paths) -> None:
+    """The site is byte for byte what a build from scratch of the same inputs makes."""
+    cold = _paths(project, "cold")
+    build(cold, pdf=False)
+    assert _files(paths.out) == _files(cold.out)
+
+
 def _files(site: Path) -> dict[str, bytes]:
     return {
         p.relative_to(site).as_posix(): p.read_bytes()
@@ -100,9 +107,7 @@ def test_a_build_stopped_after_its_tasks_leaves_nothing_the_next_build_trusts(pr
     page = (paths.out / "schools" / "800001" / "index.html").read_text()
     assert "95.3%" in page and _download_figure(paths.out) == "95.3"  # agree
     assert build(paths, pdf=False).unchanged
-    cold = _paths(project, "cold")
-    build(cold, pdf=False)
-    assert _files(paths.out) == _files(cold.out)
+    _same_as_a_cold_build(project, paths)
 
 
 def test_a_planted_pickle_in_the_cache_does_not_run(project):
@@ -123,9 +128,7 @@ def test_a_planted_pickle_in_the_cache_does_not_run(project):
     _set_attendance(project, "95.3")  # one school's figure: other tasks' records are read
     build(paths, pdf=False)
     assert not marker.exists()
-    cold = _paths(project, "cold")
-    build(cold, pdf=False)
-    assert _files(paths.out) == _files(cold.out)
+    _same_as_a_cold_build(project, paths)
 
 
 def test_an_edited_cache_record_is_not_used(project):
@@ -156,9 +159,7 @@ def test_an_edited_or_deleted_live_file_is_made_again(project):
     again = build(paths, pdf=False)
     assert not again.unchanged
     assert page.read_bytes() == good
-    cold = _paths(project, "cold")
-    build(cold, pdf=False)
-    assert _files(paths.out) == _files(cold.out)
+    _same_as_a_cold_build(project, paths)
 
 
 def test_two_builds_at_once_never_publish_a_partial_site(project):
