@@ -235,3 +235,22 @@ def test_a_survey_year_is_read_as_results_years_are(project, capsys):
     build(_paths(project), pdf=False)  # 2010/11 is 2011, as in results files
     _edit(surveys, "\n800001,2010/11,parents,", "\n800001,last year,parents,")
     _refused(project, capsys, "surveys.csv, row 2, column year: expected a year such as 2011")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("branding: red", "branding: expected settings under it"),
+        ("base_url: 5", "base_url: expected the address the site will live at"),
+        ("title: [a, b]", "title: expected text, found ['a', 'b']"),
+        ("language: 7", "language: expected a code such as en-GB, found 7"),
+    ],
+)
+def test_a_setting_of_the_wrong_kind_is_a_message(project, capsys, line, expected):
+    site = project / "content" / "site.yml"
+    key = line.split(":")[0]
+    kept = [x for x in site.read_text().split("\n") if not x.startswith(f"{key}:")]
+    if key == "branding":  # its settings go with it
+        kept = [x for x in kept if not x.startswith(("  primary:", "  accent:"))]
+    site.write_text("\n".join([*kept, line, ""]))
+    _refused(project, capsys, f"site.yml, {expected}")

@@ -149,9 +149,36 @@ def _real_date(text: str) -> bool:
 
 
 def check_settings(site: dict, registry: Registry, where: str, problems: list[str]) -> None:
-    """The settings that keep figures about few pupils off the site: a
-    ``min_pupils`` of 0 or -1 would publish every one of them."""
-    for key, rule in registry.validation.get("settings", {}).items():
+    """Each setting of the kind it must be (text, or settings under it), and
+    the settings that keep figures about few pupils off the site within their
+    bounds: a ``min_pupils`` of 0 or -1 would publish every one of them."""
+    rules = registry.validation
+    kinds = []
+    for key, kind in rules.get("setting_kinds", {}).items():
+        value = site.get(key)
+        if value is None:
+            continue
+        if kind == "text" and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+            kinds.append(f"{where}, {key}: expected text, found {value!r}")
+        elif kind == "address" and not (
+            isinstance(value, str) and value.startswith(("/", "http://", "https://"))
+        ):
+            kinds.append(
+                f"{where}, {key}: expected the address the site will live at, such as "
+                f"https://www.example.gov.uk/report-cards/ (or /), found {value!r}"
+            )
+        elif kind == "settings" and not isinstance(value, dict):
+            kinds.append(
+                f"{where}, {key}: expected settings under it (indented lines such as "
+                f"'  name: value'), found {value!r}"
+            )
+    language, pattern = site.get("language"), rules.get("language_pattern")
+    if language is not None and pattern and not re.fullmatch(pattern, str(language)):
+        kinds.append(f"{where}, language: expected a code such as en-GB, found {language!r}")
+    problems.extend(kinds)
+    if kinds:  # the bounds below read inside these
+        return
+    for key, rule in rules.get("settings", {}).items():
         node: object = site
         parts = key.split(".")
         for depth, part in enumerate(parts):
