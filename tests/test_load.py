@@ -31,7 +31,9 @@ def parts(request, monkeypatch):
 
 def test_files_are_recognised_by_header_not_name(tmp_path, registry):
     write(tmp_path, "a.csv", SCHOOLS)
-    write(tmp_path, "deep/inside/x.csv", "urn,year,measure,value,cohort\n100001,2011,ks2_l4_en,80,\n")
+    write(
+        tmp_path, "deep/inside/x.csv", "urn,year,measure,value,cohort\n100001,2011,ks2_l4_en,80,\n"
+    )
     write(tmp_path, "b.csv", "area,year,measure,value\nengland,2011,ks2_l4_en,82\n")
     write(tmp_path, "c.csv", "something,else\n1,2\n")
     assert classify(tmp_path / "a.csv", registry) == "schools"
@@ -76,7 +78,9 @@ def test_every_problem_is_reported_with_file_row_and_column(tmp_path, registry, 
         "999999,2011,ks2_l4_ma,70,\n"  # row 6: unknown school
         "100020,2011,ks2_l4_ma,70,\n",  # row 7: a URN mistyped (digits swapped)
     )
-    write(tmp_path, "more.csv", "urn,year,measure,group,value,cohort\n100001,2011,ks2_l4_en,boy,70,\n")
+    write(
+        tmp_path, "more.csv", "urn,year,measure,group,value,cohort\n100001,2011,ks2_l4_en,boy,70,\n"
+    )
     with pytest.raises(InputErrors) as info:
         load(tmp_path, registry)
     problems = info.value.problems
