@@ -138,6 +138,7 @@ def refuse_short_rows(path: Path) -> None:
     Counted in the bytes, a block at a time (a national file has millions of
     rows); a row with quotes, which may hold a comma or a line break, is left
     to the CSV reader."""
+    _check_size(path)  # an absurd file is refused before it is read
     width = len(read_header(path))
     row, carry, header = 1, b"", True
     for block in (*_file_blocks(path, 1 << 22), b"\n"):
