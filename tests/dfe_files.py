@@ -74,7 +74,12 @@ def moved(cell: str | None, year: int, base: str, source_year: int) -> str:
     except ValueError:
         return text  # a code (SUPP, NE, NA) or a blank stays as it is
     step = 0.05 if "PROG" in base or base.startswith(("P8", "DIFFN_READ")) else 1.0
-    out = f"{round(value + step * (year - source_year), 2):g}"
+    shifted = value + step * (year - source_year)
+    # A figure stays within what it can be: a share 0-100, a scaled score 80-120.
+    low, high = (80.0, 120.0) if "AVERAGE" in base else (0.0, 100.0)
+    if step == 1.0 and low <= value <= high:
+        shifted = min(max(shifted, low), high)
+    out = f"{round(shifted, 2):g}"
     return out + "%" if text.endswith("%") else out
 
 

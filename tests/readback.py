@@ -83,7 +83,10 @@ def broken_links(site: Path) -> list[str]:
         for target in LINK.findall(page.read_text(encoding="utf-8")):
             if not target or re.match(r"^[a-z]+:", target):
                 continue
-            resolved = (page.parent / target).resolve()
+            # A root-relative link (the 404 page's, which works at any depth)
+            # starts from the site's folder: the sample lives at the root.
+            base = site if target.startswith("/") else page.parent
+            resolved = (base / target.lstrip("/")).resolve()
             if not resolved.exists():
                 broken.append(f"{page.relative_to(site)} -> {target}")
     return broken

@@ -5,9 +5,9 @@ Beside the output folder (``site/``) a build keeps:
 - ``.site-cache/``: the manifest of the last good build (what it read, and
   every file it published with its hash and how the file stood on disk), the
   records of its tasks (``workers.TaskRecords``), rendered PDFs, search copies;
-- ``.site.lock``: held (``flock``) by the one build writing ``site/``; the
-  kernel lets go of it however the build ends, so a killed build leaves no
-  stale lock;
+- ``.site-cache/lock``: held (``flock``) by the one build writing ``site/``;
+  the kernel lets go of it however the build ends, so a killed build leaves
+  no stale lock;
 - ``.site.building-*``: the build in progress, swapped into place whole.
 
 Everything kept from the last build is checked before it is trusted: a live
@@ -43,7 +43,7 @@ def cache_dir(out: Path) -> Path:
 
 
 def lock_path(out: Path) -> Path:
-    return beside(out, ".lock")
+    return cache_dir(out) / "lock"
 
 
 @contextlib.contextmanager
@@ -52,8 +52,8 @@ def build_lock(out: Path) -> Iterator[None]:
     the folder and stops, without touching it."""
     import fcntl
 
-    out.parent.mkdir(parents=True, exist_ok=True)
     path = lock_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
