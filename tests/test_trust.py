@@ -214,7 +214,7 @@ def test_names_with_html_are_escaped_and_bad_urns_refused(project):
     build(paths, pdf=False)
     page = (project / "site" / "schools" / "800003" / "index.html").read_text()
     assert '<script>alert("x")' not in page and "&lt;script&gt;alert(&#34;x&#34;)" in page
-    schools.write_text(text + "../../etc,Evil School,999,primary\n")
+    schools.write_text(text + "../../etc,Evil School,999,primary,,,,,,\n")  # every cell
     refused = r"schools.csv, row \d+, column urn: a URN is 5 to 7 digits"
     with pytest.raises(InputError, match=refused):
         build(paths, pdf=False)
