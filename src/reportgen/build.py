@@ -174,10 +174,10 @@ def compute(dataset: Dataset, registry: Registry, content: Content) -> pages.Rep
     # The figures as read are let go once computed from: the report holds its own.
     obs, dataset.observations = dataset.observations, empty_observations()
     obs = drop_duplicates(obs, dataset.warnings)
-    obs = measures.suppress_small_groups(
-        obs, site["suppression"]["min_pupils"], registry.partitions
-    )
     schools_la = pd.Series({urn: s.la_code for urn, s in dataset.schools.items()}, dtype=object)
+    obs = measures.suppress_small_groups(
+        obs, site["suppression"]["min_pupils"], registry.partitions, schools_la
+    )
     obs = measures.with_benchmarks(
         obs,
         schools_la,

@@ -6,52 +6,488 @@ registry where it needs definitions) and returns a new frame.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from .model import ENGLAND, OBSERVATION_COLUMNS, concat
 from .registry import Registry
 
-KEY = ["area_type", "area", "year", "measure", "statistic"]
-
 
 def suppress_small_groups(
-    obs: pd.DataFrame, min_pupils: int, partitions: list[list[str]]
+    obs: pd.DataFrame,
+    min_pupils: int,
+    partitions: list[list[str]],
+    schools_la: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Apply the small-group rule to every figure with a known cohort.
+    """Apply the small-group rule: no figure about fewer than ``min_pupils``
+    pupils is published, directly or by subtraction.
 
-    A figure about fewer than ``min_pupils`` pupils is suppressed (primary
-    suppression). Then, in each partition of the cohort (disadvantaged / other;
-    low / middle / high prior attainment), a suppressed member must never be
-    the only one hidden: with the whole cohort's figure and the others' it could
-    be worked out by subtraction. So where exactly one member is hidden, the
-    published member with the fewest pupils is hidden too (secondary suppression).
+    Every figure's cohort (its number of pupils) is published, a hidden
+    figure's too, and some figures are sums of others: the whole cohort's
+    figure is made of its groups' in each partition (disadvantaged / other;
+    low / middle / high prior attainment), an LA's figure given in the data of
+    its schools', and an England figure given of its LAs' (and of the schools
+    of an LA without one). Taking the published parts from a published whole
+    gives a figure about the pupils they leave out, so those must be none or
+    at least ``min_pupils``. Figures are hidden in rounds until no subtraction
+    gives one away (see ``_round``):
+
+    - a figure about fewer than ``min_pupils`` pupils is hidden, and so is one
+      of unknown size that the other parts' sizes show to be that small (or a
+      whole of unknown size whose parts add up to that few);
+    - where the published parts of a published whole leave out 1 to
+      ``min_pupils - 1`` pupils (hidden groups, a group missing from the data,
+      a group of unknown size; less what can be rebuilt of hidden parts from
+      their own published parts), the smallest published part is hidden too
+      (ties: partition order, then URN), or the whole where no part is left,
+      and the check is made again;
+    - an unpublished figure is never all that a published whole's published
+      parts leave out (it could be worked out exactly, and with it what it was
+      hidden to protect); in a partition, a suppressed group is never the only
+      one hidden beside a published (or absent) whole cohort figure;
+    - an unpublished whole keeps at least ``min_pupils`` pupils out of its
+      published parts' reach, so that it cannot be rebuilt from them and used
+      in another subtraction.
+
+    Parts larger than their whole (inconsistent data) give nothing away; such
+    a remainder is left. Percentages, scores and counts are treated alike: a
+    remainder of pupils gives their figure away whatever the statistic.
+    ``schools_la`` (URN -> LA code) ties schools to their LA's figures;
+    without it only the partitions are checked.
     """
-    # A shallow copy: only the columns a suppression changes are copied, when
-    # it changes them (pandas copies on write).
-    out = obs.copy(deep=False)
-    small = (out["cohort"] < min_pupils) & (out["status"] == "ok")
-    _hide(out, out.index[small])
-    for members in partitions:
-        part = out.loc[out["group"].isin(members), [*KEY, "group", "status", "cohort"]]
-        if part.empty:
-            continue
-        key = [part["area_type"], part["area"], part["year"], part["measure"], part["statistic"]]
-        hidden = (part["status"] == "suppressed").groupby(key).transform("sum")
-        shown = part["status"] == "ok"
-        exposed = part[shown & (hidden == 1)]
-        if exposed.empty:
-            continue
-        # The smallest published member is the one to hide (ties: partition order).
-        order = exposed.assign(
-            _rank=exposed["group"].map({g: i for i, g in enumerate(members)}),
-            _cohort=exposed["cohort"].fillna(np.inf),
-        ).sort_values(["_cohort", "_rank"], kind="stable")
-        first = order.groupby(
-            ["area_type", "area", "year", "measure", "statistic"], observed=True, sort=False
-        ).head(1)
-        _hide(out, first.index)
+    out = obs.copy(deep=False)  # only the columns a suppression changes are copied
+    if out.empty:
+        return out
+    ok = (out["status"] == "ok").to_numpy(copy=True)
+    suppressed = (out["status"] == "suppressed").to_numpy(copy=True)
+    lines = _lines(out, partitions, schools_la)
+    cohort = _sizes(lines, out["cohort"].to_numpy(dtype=float))
+    held_back = np.zeros(len(out), dtype=bool)
+    hidden = ok & (cohort < min_pupils)
+    todo, rebuilt, waiting = lines, _NONE, np.empty(0, dtype=np.int64)
+    while True:
+        ok &= ~hidden
+        suppressed |= hidden
+        held_back |= hidden
+        if lines is None:
+            break
+        fresh = _rebuilt(lines, ok, cohort)
+        if todo is None:
+            # Only the lines a newly hidden figure is in can change, and those
+            # with a hidden part more or less of which can be rebuilt (and
+            # those left waiting): the next round looks at those alone.
+            touched = np.zeros(len(lines.whole), dtype=bool)
+            touched[lines.line[hidden[lines.part]]] = True
+            touched |= (lines.whole >= 0) & hidden[np.maximum(lines.whole, 0)]
+            changed = _changed(rebuilt, fresh)
+            if changed.size:
+                touched[lines.line[np.isin(lines.part, changed)]] = True
+            touched[waiting] = True
+            todo = lines.only(touched)
+        rebuilt = fresh
+        hidden, waiting = _round(todo, ok, suppressed, cohort, rebuilt, min_pupils)
+        hidden &= ok
+        if not hidden.any():
+            break
+        todo = None
+    if held_back.any():
+        _hide(out, out.index[held_back])
     return out
+
+
+_EPS = 1e-6  # cohorts are whole numbers: a difference this small is none
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """The sums among figures, as lines: a whole and the parts it is made of.
+
+    Rows are positions in the observation frame. ``part``, ``line`` and
+    ``order`` have an entry for each part of each line; ``whole``, ``derive``,
+    ``partition`` and ``ids`` one for each line.
+    """
+
+    part: np.ndarray  # the part's row
+    line: np.ndarray  # the line it is a part of (0 .. lines - 1)
+    order: np.ndarray  # which part goes first among equals: partition order, then URN
+    whole: np.ndarray  # the whole's row, -1 where the data has none
+    derive: np.ndarray  # a whole of unknown size is its parts' sum (they are all of it)
+    partition: np.ndarray  # a partition's line: a lone hidden member is never left
+    ids: np.ndarray  # each line's number among all the lines
+
+    def only(self, chosen: np.ndarray) -> _Lines:
+        """The chosen lines (a mask over lines), numbered afresh."""
+        keep = np.flatnonzero(chosen[self.line])
+        ids, line = np.unique(self.line[keep], return_inverse=True)
+        return _Lines(
+            self.part[keep],
+            line,
+            self.order[keep],
+            self.whole[ids],
+            self.derive[ids],
+            self.partition[ids],
+            self.ids[ids],
+        )
+
+
+_NONE = (np.empty(0, dtype=np.int64), np.empty(0))
+
+
+def _sizes(lines: _Lines | None, cohort: np.ndarray) -> np.ndarray:
+    """Each figure's cohort: as given, or where that is blank the sum of parts
+    that are all of it (a partition's groups, an LA's schools), each of known
+    size, since anyone can add them up; the largest sum where two differ (a
+    group missing from one partition). Found again for sums of such sums."""
+    if lines is None:
+        return cohort
+    has = lines.whole >= 0
+    sums = has & lines.derive & np.isnan(cohort[np.maximum(lines.whole, 0)])
+    if not sums.any():
+        return cohort
+    sub = lines.only(sums)
+    n = len(sub.whole)
+    size = cohort.copy()
+    for _ in range(8):  # areas and groups nest a few deep
+        part = size[sub.part]
+        known = ~np.isnan(part)
+        complete = np.bincount(sub.line[~known], minlength=n) == 0
+        total = np.bincount(sub.line, weights=np.where(known, part, 0.0), minlength=n)
+        fresh = cohort.copy()
+        np.fmax.at(fresh, sub.whole[complete], total[complete])  # fmax: NaN gives way
+        if np.array_equal(fresh, size, equal_nan=True):
+            break
+        size = fresh
+    return size
+
+
+def _rebuilt(lines: _Lines, ok: np.ndarray, cohort: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each hidden figure, the most of its pupils whose figures can be
+    taken out of it: its published parts', and what can be rebuilt of its
+    hidden parts in turn (an LA's hidden school, of which some groups are
+    published). (rows, pupils), rows sorted, for those with any.
+
+    Where a hidden figure's cohort is known, the rounds keep at least
+    ``min_pupils`` of it out of reach; where it is not, a subtraction it is a
+    part of could still take these pupils away, and the rounds count them."""
+    has = lines.whole >= 0
+    hidden = has & ~ok[np.maximum(lines.whole, 0)]
+    if not hidden.any():
+        return _NONE
+    sub = lines.only(hidden)
+    wholes, whole_of = np.unique(sub.whole, return_inverse=True)
+    size = cohort[sub.part]
+    direct = np.where(ok[sub.part] & ~np.isnan(size), size, 0.0)
+    at = np.minimum(np.searchsorted(wholes, sub.part), len(wholes) - 1)
+    inner = (wholes[at] == sub.part) & ~ok[sub.part]  # a part that is a hidden whole too
+    cap = cohort[wholes]
+    pupils = np.zeros(len(wholes))
+    for _ in range(8):  # areas and groups nest a few deep: England, LA, school, group
+        line_total = np.bincount(
+            sub.line, weights=direct + np.where(inner, pupils[at], 0.0), minlength=len(sub.whole)
+        )
+        best = np.zeros(len(wholes))
+        np.maximum.at(best, whole_of, line_total)
+        best = np.where(np.isnan(cap), best, np.minimum(best, cap))
+        if np.array_equal(best, pupils):
+            break
+        pupils = best
+    some = pupils > 0
+    return wholes[some], pupils[some]
+
+
+def _changed(
+    before: tuple[np.ndarray, np.ndarray], after: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """The rows whose rebuilt pupils (see ``_rebuilt``) differ."""
+    rows = np.union1d(before[0], after[0])
+    return rows[_lookup(before, rows) != _lookup(after, rows)]
+
+
+def _lookup(rebuilt: tuple[np.ndarray, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """Rebuilt pupils of each of ``rows`` (0 for none)."""
+    have, pupils = rebuilt
+    if not have.size:
+        return np.zeros(len(rows))
+    at = np.minimum(np.searchsorted(have, rows), len(have) - 1)
+    return np.where(have[at] == rows, pupils[at], 0.0)
+
+
+def _round(
+    lines: _Lines,
+    ok: np.ndarray,
+    suppressed: np.ndarray,
+    cohort: np.ndarray,
+    rebuilt: tuple[np.ndarray, np.ndarray],
+    min_pupils: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One round of checks on the lines: the rows to hide next (the rules are
+    in ``suppress_small_groups``), and the lines (their ``ids``) left for a
+    later round. Vectorised: national data has millions of lines, and a round
+    is a few sums over them.
+
+    A line that gives pupils away only through what can be rebuilt of a hidden
+    part waits while other figures are hidden: hiding a part of that hidden
+    figure (which its own line asks for) may mend it with no more hidden."""
+    n = len(lines.whole)
+    part, line = lines.part, lines.line
+    size = cohort[part]
+    known = ~np.isnan(size)
+    shown = ok[part]
+    unshown = ~shown  # hidden here, or never published (a missing figure has its cohort)
+
+    def total(of: np.ndarray) -> np.ndarray:
+        return np.bincount(line, weights=of, minlength=n)
+
+    def count(where: np.ndarray) -> np.ndarray:
+        return np.bincount(line[where], minlength=n)
+
+    covered = total(np.where(shown & known, size, 0.0))
+    known_sum = total(np.where(known, size, 0.0))
+    unshown_sum = total(np.where(unshown & known, size, 0.0))
+    n_unknown, n_shown = count(~known), count(shown)
+    n_unshown, n_unshown_known = count(unshown), count(unshown & known)
+    n_suppressed = count(suppressed[part])
+    has = lines.whole >= 0
+    whole = np.where(has, lines.whole, 0)
+    given = np.where(has, cohort[whole], np.nan)  # given, or plain from parts (``_sizes``)
+    left_out = given - covered  # NaN where the whole's size is unknown
+    # ... and less what can be rebuilt of its hidden parts
+    reach = total(np.where(unshown, _lookup(rebuilt, part), 0.0)) if rebuilt[0].size else 0.0
+    beyond = left_out - reach  # the pupils no subtraction accounts for
+    whole_shown, whole_unshown = has & ok[whole], has & ~ok[whole]
+
+    def gives_away(left: np.ndarray) -> np.ndarray:
+        few = left < min_pupils
+        return (whole_shown & (left > _EPS) & few) | (  # a figure about 1 to min - 1 pupils
+            whole_unshown & (left > -_EPS) & few & (n_shown > 0)  # a whole rebuilt
+        )
+
+    # One unpublished part, and nothing else left out: it can be worked out.
+    alone = (n_unshown == 1) & (
+        ((n_unshown_known == 1) & (np.abs(left_out - unshown_sum) <= _EPS))
+        | ((n_unshown_known == 0) & lines.derive & ~np.isnan(given) & (n_unknown == 1))
+    )
+    exposed = (
+        gives_away(left_out)
+        | (whole_shown & alone)
+        | (lines.partition & ~whole_unshown & (n_suppressed == 1) & (n_shown > 0))
+    )
+    new = np.zeros(len(ok), dtype=bool)
+    # A part of unknown size holds at most what the others leave of the whole.
+    at_most = given - known_sum
+    new[part[shown & ~known & (at_most[line] < min_pupils)]] = True
+    later = gives_away(beyond) & ~exposed
+    if not exposed.any() and not new.any():
+        exposed, later = later, later[:0]
+    pick = np.flatnonzero(exposed[line] & shown)
+    if pick.size:  # the smallest published part of each exposed line
+        by = np.lexsort((lines.order[pick], np.where(known[pick], size[pick], np.inf), line[pick]))
+        pick = pick[by]
+        first = np.r_[True, line[pick][1:] != line[pick][:-1]]
+        new[part[pick[first]]] = True
+    # A whole whose parts are all hidden already (an LA of one school) goes itself.
+    new[whole[exposed & whole_shown & (n_shown == 0)]] = True
+    return new, lines.ids[later] if later.size else lines.ids[:0]
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A column's values as integers 1.. in their sorted order (0: missing),
+    and the values: URNs sort as text, for the ties."""
+    if (
+        isinstance(column.dtype, pd.CategoricalDtype)
+        and column.cat.categories.is_monotonic_increasing
+    ):
+        return column.cat.codes.to_numpy().astype(np.int32) + 1, column.cat.categories
+    codes, uniques = pd.factorize(column.to_numpy(), sort=True)
+    return codes.astype(np.int32) + 1, pd.Index(uniques)
+
+
+_DIRECT = 1 << 24  # keys below this are looked up in an array (of 16 MB and more); above, hashed
+
+
+def _dense(
+    keys: np.ndarray, size: int, direct: bool = False
+) -> tuple[np.ndarray, int, np.ndarray | None]:
+    """Keys in [0, size) numbered 0.. in their order: (numbers, how many, and
+    the number of every key, -1 where none, as an array). An array lookup,
+    many times faster than hashing millions of keys, where ``size`` allows
+    (or ``direct`` asks: a key of a few columns of few values)."""
+    if size > _DIRECT and not direct:
+        ids, uniques = pd.factorize(keys, sort=True)
+        return ids, len(uniques), None
+    present = np.zeros(size, dtype=bool)
+    present[keys] = True
+    table = np.cumsum(present, dtype=np.int32) - 1
+    table[~present] = -1
+    return table[keys], int(table.max()) + 1 if keys.size else 0, table
+
+
+def _finder(keys: np.ndarray, rows: np.ndarray, size: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Key -> row (-1: none; the last row where the data holds a key twice)."""
+    if size <= _DIRECT:
+        table = np.full(size, -1, dtype=np.int64)
+        table[keys] = rows  # the last of equal keys is kept
+        return lambda query: table[query]
+    index = pd.Index(keys)
+    if not index.is_unique:
+        last = ~index.duplicated(keep="last")
+        index, rows = index[last], rows[last]
+
+    def find(query: np.ndarray) -> np.ndarray:
+        at = index.get_indexer(query)
+        return np.where(at >= 0, rows[np.maximum(at, 0)], -1)
+
+    return find
+
+
+def _lines(
+    obs: pd.DataFrame, partitions: list[list[str]], schools_la: pd.Series | None
+) -> _Lines | None:
+    """Every sum among the figures (see ``_Lines``), made once: the rounds only
+    read them. A figure is numbered by its place (area type and area) and by
+    what it is (year, measure, statistic), so that the wholes of millions of
+    parts are found by array lookups; codes are 32-bit and let go once used
+    (a national table has millions of rows)."""
+    values, radix = {}, {}
+
+    def codes(column: str) -> np.ndarray:
+        c, values[column] = _codes(obs[column])
+        radix[column] = len(values[column]) + 1
+        return c
+
+    def code(column: str, value: object) -> int:
+        return int(values[column].get_indexer([value])[0]) + 1  # 0: no row holds it
+
+    area_type, area = codes("area_type"), codes("area")
+    place, n_places, place_of = _dense(
+        area_type * radix["area"] + area, radix["area_type"] * radix["area"], True
+    )
+    school, la, england = (code("area_type", t) for t in ("school", "la", "england"))
+    is_school = area_type == school if school else np.zeros(len(obs), dtype=bool)
+    is_la = area_type == la if la else np.zeros(len(obs), dtype=bool)
+    is_england = area_type == england if england else np.zeros(len(obs), dtype=bool)
+    del area_type
+    year, measure, statistic = codes("year"), codes("measure"), codes("statistic")
+    what_key = (year * radix["measure"] + measure) * radix["statistic"]
+    del year, measure
+    what, n_whats, what_of = _dense(
+        what_key + statistic, int(what_key.max()) + radix["statistic"], True
+    )
+    average = code("statistic", "average")
+    # What a school's figure is, as an LA's or England's average.
+    as_average = what_of[what_key + average] if average else np.full(len(obs), -1, np.int32)
+    is_average = statistic == average if average else np.zeros(len(obs), dtype=bool)
+    del what_key, statistic
+    group = codes("group")
+    n_groups = radix["group"]
+    made: list[tuple] = []  # (parts, their wholes, line numbers, order, derive, partition)
+
+    # The whole cohort and its groups in each partition, in every place. A
+    # line for each cohort and partition, whether its whole is there or not.
+    cohort_of, n_cohorts, _ = _dense(place.astype(np.int64) * n_whats + what, n_places * n_whats)
+    every = code("group", "all")
+    all_row = np.full(n_cohorts, -1, dtype=np.int64)
+    if every:
+        alls = np.flatnonzero(group == every)
+        all_row[cohort_of[alls]] = alls
+        del alls
+    layers: list[dict[int, tuple[int, int]]] = []  # a group in two partitions: two layers
+    for number, members in enumerate(partitions):
+        for rank, g in enumerate(members):
+            c = code("group", g)
+            if c:
+                free = next((m for m in layers if c not in m), None)
+                if free is None:
+                    layers.append(free := {})
+                free[c] = (number, rank)
+    for layer in layers:
+        number_of = np.full(n_groups, -1, dtype=np.int64)
+        rank_of = np.zeros(n_groups, dtype=np.int32)
+        for c, (number, rank) in layer.items():
+            number_of[c], rank_of[c] = number, rank
+        mine = np.flatnonzero(number_of[group] >= 0)
+        cohorts = cohort_of[mine]
+        made.append(
+            (
+                mine,
+                all_row[cohorts],
+                cohorts.astype(np.int64) * len(partitions) + number_of[group[mine]],
+                rank_of[group[mine]] * radix["area"] + area[mine],
+                True,
+                True,
+            )
+        )
+        del mine, cohorts
+    del cohort_of, all_row
+
+    # An LA's figures given in the data, made of its schools' (group by group).
+    schools = np.flatnonzero(is_school & (as_average >= 0))
+    direct = schools  # schools summed straight into England: their LA has no figure
+    la_rows = np.flatnonzero(is_la & is_average)
+    if la_rows.size and schools.size and schools_la is not None and len(schools_la):
+        held = schools_la[~schools_la.index.duplicated(keep="last")]
+        la_area = values["area"].get_indexer(held.reindex(values["area"]).to_numpy()) + 1
+        la_place = np.r_[-1, np.where(la_area > 0, place_of[la * radix["area"] + la_area], -1)]
+        la_number, n_las, la_number_of = _dense(place[la_rows], n_places, True)
+        size = n_las * n_whats * n_groups
+
+        def la_key(number: np.ndarray, whats: np.ndarray, groups: np.ndarray) -> np.ndarray:
+            return (number.astype(np.int64) * n_whats + whats) * n_groups + groups
+
+        find_la = _finder(la_key(la_number, what[la_rows], group[la_rows]), la_rows, size)
+        theirs = la_place[area[schools]]
+        theirs = np.where(theirs >= 0, la_number_of[np.maximum(theirs, 0)], -1)
+        whole = np.full(schools.size, -1, dtype=np.int64)
+        has = theirs >= 0
+        mine = schools[has]
+        whole[has] = find_la(la_key(theirs[has], as_average[mine], group[mine]))
+        found = whole >= 0
+        made.append((schools[found], whole[found], None, area[schools[found]], True, False))
+        direct = schools[~found]
+        del theirs, whole, has, mine, found
+
+    # England's figures given in the data, made of its LAs' (and of the schools
+    # of an LA without a figure). Only those of known size are subtracted from:
+    # the data rarely holds all of England's schools, so its size is never
+    # taken as theirs.
+    nation = code("area", ENGLAND)
+    eng_rows = np.flatnonzero(
+        is_england & is_average & (area == nation) & (nation > 0) & obs["cohort"].notna().to_numpy()
+    )
+    if eng_rows.size:
+        find_england = _finder(
+            what[eng_rows].astype(np.int64) * n_groups + group[eng_rows],
+            eng_rows,
+            n_whats * n_groups,
+        )
+        mine = np.r_[la_rows, direct]
+        whole = find_england(as_average[mine].astype(np.int64) * n_groups + group[mine])
+        found = whole >= 0
+        made.append((mine[found], whole[found], None, area[mine[found]], False, False))
+
+    made = [m for m in made if len(m[0])]
+    if not made:
+        return None
+    part, line, whole, order, derive, partition = [], [], [], [], [], []
+    so_far = 0
+    for parts, wholes, numbers, ranks, may_derive, is_partition in made:
+        numbers = wholes if numbers is None else numbers  # LAs, England: a line a whole
+        numbers, n, _ = _dense(numbers, int(numbers.max()) + 1)
+        first = np.full(n, -1, dtype=np.int64)
+        first[numbers] = wholes  # every part of a line has the same whole
+        part.append(parts)
+        line.append(numbers.astype(np.int64) + so_far)
+        order.append(ranks)
+        whole.append(first)
+        derive.append(np.full(n, may_derive))
+        partition.append(np.full(n, is_partition))
+        so_far += n
+    made.clear()
+    lists = (part, line, order, whole, derive, partition)
+    return _Lines(*(np.concatenate(a) for a in lists), np.arange(so_far))
 
 
 def _hide(obs: pd.DataFrame, index: pd.Index) -> None:
