@@ -272,15 +272,14 @@ class TaskRecords:
 
     def get(self, digest: str) -> Record | None:
         try:
-            record = json.loads((self.folder / f"{digest}.json").read_bytes())
-        except (OSError, ValueError):
+            held = (self.folder / f"{digest}.json").read_bytes()
+        except OSError:
             return None
-        if not isinstance(record, dict) or record.get("check") != _check(
-            record.get("body"), digest
-        ):
+        head, check, body = held[:_AT], held[_AT : _AT + 64], held[_AT + 64 + len(_SEP) : -1]
+        if head != _HEAD or check != _check(body, digest).encode():
             return None  # from another version, cut short, or edited: made again
         try:
-            found = Record.of(record["body"])
+            found = Record.of(json.loads(body))
         except (KeyError, TypeError, ValueError):
             return None
         self.used.add(digest)
@@ -299,8 +298,9 @@ class TaskRecords:
         }
         self.pending.mkdir(parents=True, exist_ok=True)
         # Keys in the order made: the compare data is written back as it was read.
-        data = json.dumps({"check": _check(body, digest), "body": body})
-        (self.pending / f"{digest}.json").write_text(data, encoding="utf-8")
+        text = json.dumps(body).encode()
+        data = _HEAD + _check(text, digest).encode() + _SEP + text + b"}"
+        (self.pending / f"{digest}.json").write_bytes(data)
         self.used.add(digest)
 
     def commit(self) -> None:
@@ -314,9 +314,16 @@ class TaskRecords:
                 path.unlink(missing_ok=True)  # another task's, or an older format's
 
 
-def _check(body: object, digest: str) -> str:
-    text = json.dumps([TaskRecords.FORMAT, digest, body], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+# A record is {"check": <digest of the body's bytes>, "body": {...}}, written
+# so that the body is checked as the bytes it was written as: it is not made
+# again from the parsed record (a national build reads hundreds of records,
+# each holding its pages' search copies).
+_HEAD, _SEP = b'{"check": "', b'", "body": '
+_AT = len(_HEAD)
+
+
+def _check(body: bytes, digest: str) -> str:
+    return hashlib.sha256(f"{TaskRecords.FORMAT} {digest} ".encode() + body).hexdigest()
 
 
 @dataclass
