@@ -132,13 +132,12 @@ def check_columns(
     for column in header:
         if column in known or not column:
             continue
-        meant = COLUMN_ALIASES.get(column.lower().replace(" ", "_"))
-        if column.lower().replace(" ", "_") in known:
-            meant = column.lower().replace(" ", "_")
+        plain = column.lower().replace(" ", "_")
+        meant = plain if plain in known else COLUMN_ALIASES.get(plain)
         if meant is None:
             meant = suggest(column.lower(), known)
-            if meant is not None and _edits_far(column.lower(), meant):
-                meant = None
+            if meant is not None and edits(column.lower(), meant) > 2:
+                meant = None  # too far apart to be a slip of the keyboard
         if meant is not None:
             problems.append(
                 f"{at(path, 1, column)}: not a column reportgen reads; did you mean "
@@ -146,11 +145,6 @@ def check_columns(
             )
         else:
             warnings.append(f"{at(path, 1, column)}: not a column reportgen reads; not read")
-
-
-def _edits_far(a: str, b: str) -> bool:
-    """Too far apart to be a slip of the keyboard (more than two changes)."""
-    return edits(a, b) > 2
 
 
 def _stripped(column: pd.Series, category: bool = False) -> pd.Series:
@@ -305,11 +299,12 @@ def read_schools(path: Path, registry: Registry, problems: list[str], ds: Datase
     frame = read_table(path)
     context = [c for c in frame.columns if c in registry.measures]
     figure_rows: list[dict] = []
+    shape, what = validate.identifier(registry, "urn")
     for idx, row in _records(frame):
         line = idx + 2
         urn = _optional(row, "urn")
-        if not re.fullmatch(r"\d{5,7}", urn):
-            problems.append(f"{at(path, line, 'urn')}: a URN is 5 to 7 digits, found {urn!r}")
+        if not shape.fullmatch(urn):
+            problems.append(f"{at(path, line, 'urn')}: {what}, found {urn!r}")
             continue
         if urn in ds.schools:
             problems.append(

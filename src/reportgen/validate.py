@@ -106,26 +106,24 @@ def check_identifiers(ds: Dataset, registry: Registry, problems: list[str]) -> N
     """URNs and LA codes of the shape DfE gives them, in ASCII digits: they
     become folder names and addresses, and a look-alike digit would make a
     second page for the same school."""
-    shapes = registry.validation.get("identifiers", {})
-    urn = shapes.get("urn", {})
-    la = shapes.get("la_code", {})
+    urn, urn_what = identifier(registry, "urn")
+    la, la_what = identifier(registry, "la_code")
     found = []
-    if urn:
-        pattern = re.compile(urn["pattern"])
-        for school in ds.schools.values():
-            if not pattern.fullmatch(school.urn):
-                found.append(f"{school.source}: {urn['what']}, found {school.urn!r}")
-    if la:
-        pattern = re.compile(la["pattern"])
-        for school in ds.schools.values():
-            if school.la_code and not pattern.fullmatch(school.la_code):
-                found.append(
-                    f"{school.source}: {la['what']}, found {school.la_code!r} for {school.urn}"
-                )
-        for code, authority in ds.las.items():
-            if not pattern.fullmatch(code):
-                found.append(f"LA {authority.name!r}: {la['what']}, found {code!r}")
+    for school in ds.schools.values():
+        if not urn.fullmatch(school.urn):
+            found.append(f"{school.source}: {urn_what}, found {school.urn!r}")
+        if school.la_code and not la.fullmatch(school.la_code):
+            found.append(f"{school.source}: {la_what}, found {school.la_code!r} for {school.urn}")
+    for code, authority in ds.las.items():
+        if not la.fullmatch(code):
+            found.append(f"LA {authority.name!r}: {la_what}, found {code!r}")
     _listed(found, "identifiers of the wrong shape", problems)
+
+
+def identifier(registry: Registry, kind: str) -> tuple[re.Pattern, str]:
+    """The shape of a URN or LA code (rules/validation.yml) and what to say of it."""
+    shape = registry.validation.get("identifiers", {}).get(kind, {})
+    return re.compile(shape.get("pattern", ".*")), shape.get("what", f"a {kind}")
 
 
 def check_dates(ds: Dataset, problems: list[str]) -> None:
