@@ -27,8 +27,6 @@ happens once per worker, not once per task. Three ways to run, one interface
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import functools
 import gc
 import hashlib
@@ -48,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import downloads, memory, pages, render_html
+from . import downloads, memory, pages, render_html, state
 from .errors import InputError
 from .lookup import runs_of
 
@@ -528,8 +526,7 @@ def _end_with(parent: int) -> None:
     it when the build's process dies (Linux), even by SIGKILL, so no worker
     is left holding the report's memory."""
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the pool's own shutdown
-        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        state.libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the build died before the line above
         os._exit(1)
 
