@@ -85,7 +85,7 @@ def test_every_problem_is_reported_with_file_row_and_column(tmp_path, registry, 
         load(tmp_path, registry)
     problems = info.value.problems
     text = "\n".join(problems)
-    assert "schools.csv, row 4, column urn: a URN is 5 to 7 digits, found '12x'" in text
+    assert "schools.csv, row 4, column urn: a URN is 5 to 7 digits (0-9), found '12x'" in text
     assert "schools.csv, row 5, column urn: URN 100001 is listed twice" in text
     assert (
         "results.csv, row 3, column measure: unknown measure 'ks2_l4_em' "

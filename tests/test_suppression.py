@@ -72,8 +72,11 @@ def disclosures(
     The sums: the whole cohort = the members of each partition (in every area);
     an LA's figure given in the data = its schools'; England's given figure of
     known size = its LAs' given figures, and the schools of an LA without one.
-    A partition's or an LA's parts are all of their whole: where the whole's
-    cohort is blank it is their sum (the largest, where two partitions differ).
+    A partition's or an LA's parts make their whole: where the whole's cohort
+    is blank it is their sum (the largest, where two partitions differ; a
+    partition with a member missing from the data gives at least the whole's
+    size). A lone unknown part of unknown size is the whole less the rest only
+    where the parts are all of it (every member of a partition there).
     The attacker works out a figure that is the one unknown along a sum, again
     and again; then for every sum whose whole is known it takes away every
     part it knows, and from a part it does not know the most of it that it
@@ -93,14 +96,15 @@ def disclosures(
     schools_of = defaultdict(list)
     for urn, la in sorted(schools_la.items()):
         schools_of[la].append(urn)
-    lines: list[tuple[tuple, list[tuple], bool]] = []  # (whole, parts, parts are all of it)
+    # (whole, parts, its size is theirs, they are all of it)
+    lines: list[tuple[tuple, list[tuple], bool, bool]] = []
     for k in fig:
         at, area, year, measure, group, stat = k
         if group == "all":
             for members in partitions:
                 parts = [p for g in members if (p := (at, area, year, measure, g, stat)) in fig]
                 if parts:
-                    lines.append((k, parts, True))
+                    lines.append((k, parts, True, len(parts) == len(members)))
 
     def schools(la, year, measure, group):
         keys = [("school", u, year, measure, group, "value") for u in schools_of[la]]
@@ -108,7 +112,7 @@ def disclosures(
 
     for k in given_la:
         if parts := schools(k[1], k[2], k[3], k[4]):
-            lines.append((k, parts, True))
+            lines.append((k, parts, True, True))
     for k in fig:
         if k[0] != "england" or k[5] != "average" or size[k] is None:
             continue
@@ -117,11 +121,11 @@ def disclosures(
             la_key = ("la", la, k[2], k[3], k[4], "average")
             parts += [la_key] if la_key in given_la else schools(la, k[2], k[3], k[4])
         if parts:
-            lines.append((k, parts, False))
+            lines.append((k, parts, False, False))
 
     made_of = defaultdict(list)
-    for whole, parts, complete in lines:
-        made_of[whole].append((parts, complete))
+    for whole, parts, derive, _ in lines:
+        made_of[whole].append((parts, derive))
 
     @cache
     def sized(k) -> float | None:
@@ -129,14 +133,14 @@ def disclosures(
         all of it (a group missing from one partition is not from another)."""
         if size[k] is not None:
             return size[k]
-        sums = [[sized(p) for p in parts] for parts, complete in made_of[k] if complete]
+        sums = [[sized(p) for p in parts] for parts, derive in made_of[k] if derive]
         return max((sum(n) for n in sums if None not in n), default=None)
 
     known = {k for k, r in fig.items() if r["status"] == "ok"}
     found = True
     while found:  # work out every figure that is the one unknown along a sum
         found = False
-        for whole, parts, complete in lines:
+        for whole, parts, _, complete in lines:
             total = sized(whole)
             unknown = [p for p in parts if p not in known]
             if total is None:
@@ -169,7 +173,7 @@ def disclosures(
     for k in sorted(known):
         if (n := sized(k)) is not None and n < MIN:
             out.append(f"{k}: a figure about {n:g} pupils is published or worked out")
-    for whole, parts, _ in lines:
+    for whole, parts, _, _ in lines:
         total = sized(whole)
         if total is None or whole not in known:
             continue
@@ -230,6 +234,29 @@ def test_a_group_of_unknown_size_worked_out_as_the_rest_is_hidden():
     assert status[("school", "100001", "girls")] == "suppressed"
     assert status[("school", "100001", "boys")] == "suppressed"
     assert status[("school", "100001", "all")] == "ok"
+    assert disclosures(out, {}) == []
+
+
+def test_a_lone_suppressed_group_beside_a_missing_one_leaves_the_whole_published():
+    """As in North Yorkshire's 2017/18 KS4 file for Easingwold School: Progress 8
+    for all 144 pupils, the EAL pupils' figure suppressed with a blank cohort, and
+    no figure for pupils with English as a first language. The EAL pupils are not
+    all minus the rest (the rest are not in the data), so nothing can be worked
+    out: the whole cohort's figure stays, and a group of 4 elsewhere changes
+    nothing here."""
+    rows = [
+        _row("100001", "all", -0.46, 144, measure="ks4_p8"),
+        _row("100001", "eal", NAN, NAN, status="suppressed", measure="ks4_p8"),
+    ]
+    out = suppress_small_groups(observations(rows), MIN, PARTITIONS)
+    status = _status(out)
+    assert status[("school", "100001", "all")] == "ok"
+    assert out.loc[out["group"] == "all", "value"].iloc[0] == -0.46
+    assert disclosures(out, {}) == []
+    # With both groups there, the lone suppressed one would be all minus the other.
+    rows.append(_row("100001", "english_first", -0.4, 140, measure="ks4_p8"))
+    out = suppress_small_groups(observations(rows), MIN, PARTITIONS)
+    assert _status(out)[("school", "100001", "english_first")] == "suppressed"
     assert disclosures(out, {}) == []
 
 

@@ -107,14 +107,15 @@ class _Lines:
 
     Rows are positions in the observation frame. ``part``, ``line`` and
     ``order`` have an entry for each part of each line; ``whole``, ``derive``,
-    ``partition`` and ``ids`` one for each line.
+    ``complete``, ``partition`` and ``ids`` one for each line.
     """
 
     part: np.ndarray  # the part's row
     line: np.ndarray  # the line it is a part of (0 .. lines - 1)
     order: np.ndarray  # which part goes first among equals: partition order, then URN
     whole: np.ndarray  # the whole's row, -1 where the data has none
-    derive: np.ndarray  # a whole of unknown size is its parts' sum (they are all of it)
+    derive: np.ndarray  # a whole of unknown size is at least its parts' sum, taken as its size
+    complete: np.ndarray  # the parts are all of the whole: a lone unknown one is the rest
     partition: np.ndarray  # a partition's line: a lone hidden member is never left
     ids: np.ndarray  # each line's number among all the lines
 
@@ -128,6 +129,7 @@ class _Lines:
             self.order[keep],
             self.whole[ids],
             self.derive[ids],
+            self.complete[ids],
             self.partition[ids],
             self.ids[ids],
         )
@@ -137,10 +139,11 @@ _NONE = (np.empty(0, dtype=np.int64), np.empty(0))
 
 
 def _sizes(lines: _Lines | None, cohort: np.ndarray) -> np.ndarray:
-    """Each figure's cohort: as given, or where that is blank the sum of parts
-    that are all of it (a partition's groups, an LA's schools), each of known
+    """Each figure's cohort: as given, or where that is blank the sum of the
+    parts it is made of (a partition's groups, an LA's schools), each of known
     size, since anyone can add them up; the largest sum where two differ (a
-    group missing from one partition). Found again for sums of such sums."""
+    group missing from one partition: the whole is at least the rest). Found
+    again for sums of such sums."""
     if lines is None:
         return cohort
     has = lines.whole >= 0
@@ -268,7 +271,7 @@ def _round(
     # One unpublished part, and nothing else left out: it can be worked out.
     alone = (n_unshown == 1) & (
         ((n_unshown_known == 1) & (np.abs(left_out - unshown_sum) <= _EPS))
-        | ((n_unshown_known == 0) & lines.derive & ~np.isnan(given) & (n_unknown == 1))
+        | ((n_unshown_known == 0) & lines.complete & ~np.isnan(given) & (n_unknown == 1))
     )
     exposed = (
         gives_away(left_out)
@@ -383,7 +386,9 @@ def _lines(
     del what_key, statistic
     group = codes("group")
     n_groups = radix["group"]
-    made: list[tuple] = []  # (parts, their wholes, line numbers, order, derive, partition)
+    # (parts, their wholes, line numbers, order, derive, complete (a line's,
+    # for each part, or one for all), partition)
+    made: list[tuple] = []
 
     # The whole cohort and its groups in each partition, in every place. A
     # line for each cohort and partition, whether its whole is there or not.
@@ -410,17 +415,25 @@ def _lines(
             number_of[c], rank_of[c] = number, rank
         mine = np.flatnonzero(number_of[group] >= 0)
         cohorts = cohort_of[mine]
+        numbers = cohorts.astype(np.int64) * len(partitions) + number_of[group[mine]]
+        # The parts are all of the whole only where every member of the
+        # partition is there: with one missing from the data (a file that
+        # gives EAL pupils but not the others), the whole is at least their
+        # sum, but a lone unknown part is not the whole less the rest.
+        members = np.array([len(m) for m in partitions])[number_of[group[mine]]]
+        _, inverse, present = np.unique(numbers, return_inverse=True, return_counts=True)
         made.append(
             (
                 mine,
                 all_row[cohorts],
-                cohorts.astype(np.int64) * len(partitions) + number_of[group[mine]],
+                numbers,
                 rank_of[group[mine]] * radix["area"] + area[mine],
                 True,
+                present[inverse] == members,
                 True,
             )
         )
-        del mine, cohorts
+        del mine, cohorts, numbers, members, inverse, present
     del cohort_of, all_row
 
     # An LA's figures given in the data, made of its schools' (group by group).
@@ -445,7 +458,7 @@ def _lines(
         mine = schools[has]
         whole[has] = find_la(la_key(theirs[has], as_average[mine], group[mine]))
         found = whole >= 0
-        made.append((schools[found], whole[found], None, area[schools[found]], True, False))
+        made.append((schools[found], whole[found], None, area[schools[found]], True, True, False))
         direct = schools[~found]
         del theirs, whole, has, mine, found
 
@@ -466,14 +479,14 @@ def _lines(
         mine = np.r_[la_rows, direct]
         whole = find_england(as_average[mine].astype(np.int64) * n_groups + group[mine])
         found = whole >= 0
-        made.append((mine[found], whole[found], None, area[mine[found]], False, False))
+        made.append((mine[found], whole[found], None, area[mine[found]], False, False, False))
 
     made = [m for m in made if len(m[0])]
     if not made:
         return None
-    part, line, whole, order, derive, partition = [], [], [], [], [], []
+    part, line, whole, order, derive, complete, partition = [], [], [], [], [], [], []
     so_far = 0
-    for parts, wholes, numbers, ranks, may_derive, is_partition in made:
+    for parts, wholes, numbers, ranks, may_derive, all_of_it, is_partition in made:
         numbers = wholes if numbers is None else numbers  # LAs, England: a line a whole
         numbers, n, _ = _dense(numbers, int(numbers.max()) + 1)
         first = np.full(n, -1, dtype=np.int64)
@@ -483,10 +496,13 @@ def _lines(
         order.append(ranks)
         whole.append(first)
         derive.append(np.full(n, may_derive))
+        every_part = np.zeros(n, dtype=bool)
+        every_part[numbers] = all_of_it  # the same for every part of a line
+        complete.append(every_part)
         partition.append(np.full(n, is_partition))
         so_far += n
     made.clear()
-    lists = (part, line, order, whole, derive, partition)
+    lists = (part, line, order, whole, derive, complete, partition)
     return _Lines(*(np.concatenate(a) for a in lists), np.arange(so_far))
 
 
