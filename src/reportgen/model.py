@@ -80,7 +80,10 @@ STATUSES: dict[str, Status] = {
         Status(
             "suppressed",
             "Suppressed",
-            "Not published because the group is so small that pupils could be identified.",
+            (
+                "Not published, so that no pupil can be identified: the group is small,"
+                " or a small group's figure could be worked out from it."
+            ),
         ),
         Status(
             "not_applicable",
